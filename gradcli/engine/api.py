@@ -1,0 +1,147 @@
+"""The one registry that binds ops to Tensor operators and methods and to the torch namespace.
+
+Each op family module exports `FUNCTIONS` (torch.X names) and may export
+`METHODS` (Tensor methods that are not simply torch.X with the tensor first)
+and `FUNCTIONAL` (torch.nn.functional names). Importing this module attaches
+everything to `Tensor` once.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+from gradcli.engine import autograd, dtypes, grad_mode, optim
+from gradcli.engine.ops import creation, elementwise as ew, linalg, nn, reduce, shape
+from gradcli.engine.tensor import Tensor
+
+FAMILIES = (ew, creation, reduce, linalg, shape, nn)
+
+TORCH: dict = {}
+for _family in FAMILIES:
+    TORCH.update(_family.FUNCTIONS)
+
+FUNCTIONAL: dict = dict(nn.FUNCTIONAL)
+for _name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax"):
+    if _name in TORCH:
+        FUNCTIONAL.setdefault(_name, TORCH[_name])
+
+TORCH.update(
+    {d.name: d for d in dtypes.ALL},
+    float=dtypes.float32, double=dtypes.float64, half=dtypes.float16, long=dtypes.int64,
+    int=dtypes.int32, bool=dtypes.bool_,
+    no_grad=grad_mode.no_grad, enable_grad=grad_mode.enable_grad,
+    set_grad_enabled=grad_mode.set_grad_enabled, is_grad_enabled=grad_mode.is_grad_enabled,
+    is_tensor=lambda x: isinstance(x, Tensor), numel=lambda t: t.numel(),
+)
+
+AUTOGRAD = dict(grad=autograd.grad, backward=lambda t, grad_tensors=None, retain_graph=None,
+                create_graph=False: autograd.backward(t, grad_tensors, retain_graph, create_graph),
+                no_grad=grad_mode.no_grad, enable_grad=grad_mode.enable_grad,
+                detect_anomaly=grad_mode.detect_anomaly, set_grad_enabled=grad_mode.set_grad_enabled)
+
+OPTIM = dict(SGD=optim.SGD)
+
+# Tensor methods: every torch.X that takes the tensor first, unless a family says otherwise.
+_NOT_METHODS = set(creation.FUNCTIONS) | {"where", "cat", "stack", "concat", "concatenate", "is_tensor",
+                                         "set_grad_enabled", "is_grad_enabled", "no_grad", "enable_grad",
+                                         "rsub"} | {d.name for d in dtypes.ALL}
+METHODS: dict = {name: fn for name, fn in TORCH.items() if callable(fn) and name not in _NOT_METHODS
+                 and not isinstance(fn, type)}
+for _family in FAMILIES:
+    METHODS.update(getattr(_family, "METHODS", {}))
+
+
+def _inplace(fn):
+    def method(self, *args, **kw):
+        self.check_inplace()
+        return self.write_inplace(fn(self, *args, **kw))
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+def _zero_(self):
+    self.check_inplace()
+    if self.requires_grad and grad_mode.state.enabled:
+        return self.write_inplace(ew.mul(self, 0))
+    self.array[...] = 0
+    self._version[0] += 1
+    return self
+
+
+def _fill_(self, value):
+    self.check_inplace()
+    if isinstance(value, Tensor):
+        value = value.item()
+    self.array[...] = value
+    self._version[0] += 1
+    return self
+
+
+def _random_(sampler):
+    def method(self, *args, **kw):
+        from gradcli.engine import random
+        self.check_inplace()
+        self.array[...] = sampler(random.default_generator, self.array.shape, *args,
+                                  dtype=self.array.dtype, **kw)
+        self._version[0] += 1
+        return self
+    return method
+
+
+for _name in ("add", "sub", "mul", "div", "pow", "clamp", "clip", "exp", "log", "sqrt", "sin", "cos",
+              "tanh", "sigmoid", "relu", "abs", "neg", "floor_divide", "remainder"):
+    METHODS[_name + "_"] = _inplace(METHODS[_name])
+METHODS.update(
+    zero_=_zero_, fill_=_fill_,
+    normal_=_random_(lambda g, shape, mean=0.0, std=1.0, dtype=None: g.normal(shape, mean, std, dtype)),
+    uniform_=_random_(lambda g, shape, a=0.0, b=1.0, dtype=None: g.uniform(shape, a, b, dtype)),
+    float=lambda t: ew.to_dtype(t, dtypes.float32.np), double=lambda t: ew.to_dtype(t, dtypes.float64.np),
+    long=lambda t: ew.to_dtype(t, dtypes.int64.np), int=lambda t: ew.to_dtype(t, dtypes.int32.np),
+    bool=lambda t: ew.to_dtype(t, dtypes.bool_.np), half=lambda t: ew.to_dtype(t, dtypes.float16.np),
+    type_as=lambda t, other: ew.to_dtype(t, other.array.dtype),
+)
+
+
+def _to(self, *args, dtype=None, **kw):
+    for a in args:
+        if isinstance(a, dtypes.DType):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+    return self if dtype is None else ew.to_dtype(self, dtype.np)
+
+
+METHODS["to"] = _to
+METHODS["cpu"] = lambda self: self
+
+def _as_method(fn):
+    """Bound classmethods (Op.apply) are not descriptors; wrap them so `t.sin()` passes t."""
+    if isinstance(fn, types.FunctionType):
+        return fn
+    return lambda self, *args, **kw: fn(self, *args, **kw)
+
+
+for _name, _fn in METHODS.items():
+    setattr(Tensor, _name, _as_method(_fn))
+
+# Operators. Reflected forms keep the tensor first, as PyTorch records them.
+_OPERATORS = dict(
+    __add__=ew.add, __radd__=ew.add, __sub__=ew.sub, __rsub__=ew.rsub, __mul__=ew.mul, __rmul__=ew.mul,
+    __truediv__=ew.div, __rtruediv__=ew.rdiv, __pow__=ew.pow, __rpow__=ew.rpow,
+    __floordiv__=ew.floor_divide, __rfloordiv__=lambda a, b: ew.floor_divide(b, a),
+    __mod__=ew.remainder, __rmod__=lambda a, b: ew.remainder(b, a),
+    __matmul__=linalg.matmul, __rmatmul__=lambda a, b: linalg.matmul(b, a),
+    __neg__=ew.Neg.apply, __pos__=lambda a: a, __abs__=ew.Abs.apply,
+    __eq__=ew.eq, __ne__=ew.ne, __lt__=ew.lt, __le__=ew.le, __gt__=ew.gt, __ge__=ew.ge,
+    __and__=lambda a, b: ew.logical(np.logical_and)(a, b), __or__=lambda a, b: ew.logical(np.logical_or)(a, b),
+    __invert__=lambda a: ew.logical(np.logical_not)(a),
+    __getitem__=shape.getitem, __setitem__=shape.setitem,
+    __iadd__=_inplace(ew.add), __isub__=_inplace(ew.sub), __imul__=_inplace(ew.mul),
+    __itruediv__=_inplace(ew.div),
+)
+for _name, _fn in _OPERATORS.items():
+    setattr(Tensor, _name, _as_method(_fn))
+Tensor.T = property(shape.matrix_transpose)
+Tensor.mT = property(shape.matrix_transpose)

@@ -1,0 +1,207 @@
+"""`backward()` and `autograd.grad()`: iterative graph walks, as PyTorch's engine does.
+
+First a walk counts, for every node reachable from the output, how many edges
+point at it; then nodes run once all their gradient contributions have
+arrived. Both walks use explicit stacks, so a million-node chain is fine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcli.engine.function import AccumulateGrad, edge
+from gradcli.engine.grad_mode import set_grad_enabled, state
+from gradcli.engine.tensor import Tensor
+from gradcli.errors import AutogradError, NumericError, ShapeError, ValueTypeError
+
+
+def backward(output: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """Accumulate d(output)/d(leaf) into every leaf's `.grad` (a vector-Jacobian product with `gradient`)."""
+    root, seed = _root(output, gradient, "backward()")
+    retain = create_graph if retain_graph is None else retain_graph
+    _run_many([(root, seed)], retain, create_graph, capture=None)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False,
+         materialize_grads=False):
+    """Return d(outputs)/d(inputs) as a tuple, leaving every `.grad` untouched."""
+    outs = _as_tuple(outputs, "outputs")
+    ins = _as_tuple(inputs, "inputs")
+    gouts = _as_tuple(grad_outputs, "grad_outputs") if grad_outputs is not None else (None,) * len(outs)
+    if len(gouts) != len(outs):
+        raise ArgumentError_(len(gouts), len(outs))
+    for i, x in enumerate(ins):
+        if not x.requires_grad:
+            raise AutogradError(f"input {i} of autograd.grad() does not require grad",
+                                hint="create it with requires_grad=True")
+    retain = create_graph if retain_graph is None else retain_graph
+    capture = {}
+    for x in ins:
+        node = edge(x)[0]
+        capture.setdefault(node, None)
+    roots = [_root(o, g, "autograd.grad()") for o, g in zip(outs, gouts)]
+    _run_many(roots, retain, create_graph, capture)
+    result = []
+    for i, x in enumerate(ins):
+        g = capture[edge(x)[0]]
+        if g is None:
+            if not (allow_unused or materialize_grads):
+                raise AutogradError(f"input {i} of autograd.grad() was not used to compute the outputs",
+                                    hint="pass allow_unused=True to get None for it")
+            if materialize_grads:
+                g = np.zeros_like(x.array)
+        if g is not None and not isinstance(g, Tensor):
+            g = Tensor(np.array(g, dtype=x.array.dtype, copy=True))
+        result.append(g)
+    return tuple(result)
+
+
+def ArgumentError_(got, want):
+    return AutogradError(f"got {got} grad_outputs for {want} outputs", hint="pass one grad_output per output")
+
+
+def _as_tuple(value, what):
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        if not all(isinstance(v, Tensor) or (what == "grad_outputs" and v is None) for v in value):
+            raise ValueTypeError(f"autograd.grad() {what} must be tensors")
+        return tuple(value)
+    raise ValueTypeError(f"autograd.grad() {what} must be a tensor or a sequence of tensors, "
+                         f"not {type(value).__name__}")
+
+
+def _root(output: Tensor, gradient, who: str):
+    if not isinstance(output, Tensor):
+        raise ValueTypeError(f"{who} needs a tensor, not {type(output).__name__}")
+    if not output.requires_grad:
+        raise AutogradError("this tensor does not require grad and has no grad_fn, so there is nothing to "
+                            "differentiate",
+                            hint="create the inputs with requires_grad=True (and not inside no_grad)")
+    if gradient is None:
+        if output.array.size != 1:
+            raise AutogradError(f"{who} without a gradient needs a single-element output, but this one has "
+                                f"shape {list(output.shape)}",
+                                hint="reduce it first (.sum() or .mean()) or pass gradient= with the output's shape")
+        seed = np.ones_like(output.array)
+    else:
+        if not isinstance(gradient, Tensor):
+            raise ValueTypeError(f"gradient must be a tensor, not {type(gradient).__name__}")
+        if gradient.array.shape != output.array.shape:
+            raise ShapeError(f"gradient has shape {list(gradient.shape)} but the output has shape "
+                             f"{list(output.shape)}", hint="pass a gradient with the output's shape")
+        seed = gradient if gradient.requires_grad else gradient.array.astype(output.array.dtype, copy=False)
+    return edge(output)[0], seed
+
+
+def _run_many(roots, retain, create_graph, capture):
+    deps = _dependencies([r for r, _ in roots])
+    buffers: dict = {}
+    for node, seed in roots:
+        seed = _as_seed(seed, create_graph)
+        buffers[node] = seed if node not in buffers else buffers[node] + seed
+    ready = []
+    for node, _ in roots:
+        if deps.get(node, 0) == 0 and node not in ready:
+            ready.append(node)
+    executed = []
+    with set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            g = buffers.pop(node, None)
+            if type(node) is AccumulateGrad:
+                if capture is not None:
+                    if node in capture and g is not None:
+                        capture[node] = g
+                elif g is not None:
+                    _accumulate(node.variable, g, create_graph)
+                continue
+            grads = None
+            if g is not None:
+                if capture is not None and node in capture:
+                    capture[node] = g
+                retained = node.retained
+                if retained is not None:
+                    t = retained()
+                    if t is not None:
+                        _accumulate(t, g, create_graph, retained=True)
+                grads = node.run_backward(g, create_graph)
+                executed.append(node)
+                if state.anomaly:
+                    _check_grads(node, grads)
+            for i, (nxt, _) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                gi = grads[i] if grads is not None else None
+                if gi is not None:
+                    old = buffers.get(nxt)
+                    buffers[nxt] = gi if old is None else old + gi
+                n = deps[nxt] - 1
+                deps[nxt] = n
+                if n == 0:
+                    ready.append(nxt)
+    if not retain:
+        for node in executed:
+            node.release()
+
+
+def _as_seed(seed, create_graph):
+    if create_graph:
+        return seed if isinstance(seed, Tensor) else Tensor(seed)
+    return seed.array if isinstance(seed, Tensor) else seed
+
+
+def _dependencies(roots) -> dict:
+    """How many edges point at each node reachable from the roots."""
+    deps = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False) -> None:
+    if isinstance(g, Tensor):
+        garr = g.array
+    else:
+        garr = g
+    if garr.dtype != t.array.dtype:
+        garr = garr.astype(t.array.dtype)
+        g = Tensor(garr, g.requires_grad, g.grad_fn) if isinstance(g, Tensor) else garr
+    if garr.shape != t.array.shape:
+        garr = np.broadcast_to(garr, t.array.shape)
+        g = garr
+    old = t._grad
+    if create_graph and isinstance(g, Tensor):
+        t._grad = g if old is None else old + g
+        return
+    if old is None:
+        t._grad = Tensor(np.array(garr, copy=True))
+    elif retained:
+        t._grad = Tensor(old.array + garr)
+    else:
+        if old.requires_grad:
+            t._grad = Tensor(old.array + garr)
+        else:
+            old.array += garr
+            old._version[0] += 1
+
+
+def _check_grads(node, grads) -> None:
+    for g in grads:
+        if g is None:
+            continue
+        a = g.array if isinstance(g, Tensor) else np.asarray(g)
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            what = "NaN" if np.isnan(a).any() else "infinity"
+            raise NumericError(f"the backward of {node.name} produced {what} in a gradient",
+                               hint="a derivative is undefined here (sqrt or log at 0, division by 0)")
+

@@ -1,0 +1,209 @@
+"""The graph node: one `Function` subclass per op, PyTorch's grad_fn.
+
+An op is defined once, on its subclass: `name` (PyTorch's grad_fn name),
+`forward` on NumPy arrays, `backward` from the incoming gradient. `backward`
+is written with operators and `Op.call(...)`, which act on arrays during an
+ordinary backward and on Tensors (recording a graph) under
+`create_graph=True` — so every order of derivative comes from the same rule.
+
+`saves` lists what backward needs (input positions, and "out" for the
+result). Only nodes that save something refuse a second backward after their
+saved values were freed, which is exactly PyTorch's rule. Un-broadcasting
+and dtype restoring of gradients happen in one place (`fix_grads`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcli.engine import limits
+from gradcli.engine.grad_mode import state
+from gradcli.engine.tensor import Tensor
+from gradcli.errors import AutogradError, NumericError
+
+
+class Function:
+    name = "Function"
+    saves: tuple = ()
+    pairwise = False  # two inputs, each saved only to differentiate the other (Mul, Div, Mm)
+    broadcasts = False  # elementwise with broadcasting: grads summed back to input shapes
+    rule = ""  # the local derivative in symbols, for --explain and the ledger
+
+    __slots__ = ("next_functions", "inputs", "out", "versions", "freed", "fix", "retained", "__dict__")
+
+    @classmethod
+    def apply(cls, *inputs, **params) -> Tensor:
+        fn = cls.__new__(cls)
+        arrays = [x.array if isinstance(x, Tensor) else x for x in inputs]
+        out = fn.forward(*arrays, **params)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if out.size > limits.max_elements:
+            limits.refuse(out.shape)
+        if state.anomaly:
+            _check_finite(cls, arrays, out)
+        if not state.enabled:
+            return Tensor(out)
+        for x in inputs:
+            if isinstance(x, Tensor) and x.requires_grad:
+                break
+        else:
+            return Tensor(out)
+        fn.next_functions = tuple(edge(x) for x in inputs)
+        fn.freed = False
+        fn.retained = None
+        fn.fix = _needs_fixing(inputs, out) if cls.broadcasts else None
+        saves = cls.saves
+        if saves:
+            fn.inputs = inputs
+            fn.out = out if "out" in saves else None
+            fn.versions = tuple((x, x._version[0]) for i, x in enumerate(inputs)
+                                if i in saves and isinstance(x, Tensor)
+                                and (not cls.pairwise or _requires_grad(inputs[1 - i])))
+        else:
+            fn.inputs = None
+            fn.out = None
+        result = Tensor(out, True, fn)
+        if fn.out is not None:
+            fn.versions += ((result, result._version[0]),)
+        return result
+
+    @classmethod
+    def call(cls, *args, **params):
+        """Apply to Tensors (recording the graph) or run forward directly on arrays.
+
+        Backward rules use this, so one rule serves ordinary and create_graph backward."""
+        for a in args:
+            if isinstance(a, Tensor):
+                return cls.apply(*args, **params)
+        return cls.__new__(cls).forward(*args, **params)
+
+    def needs(self, i: int) -> bool:
+        """Whether input i wants a gradient (skips work for constants)."""
+        return self.next_functions[i][0] is not None
+
+    def forward(self, *arrays, **params):  # pragma: no cover - every op defines it
+        raise AutogradError(f"{type(self).__name__} has no forward")
+
+    def backward(self, grad, *saved):  # pragma: no cover - every op defines it
+        raise AutogradError(f"{type(self).__name__} has no backward")
+
+    # -- used by the autograd engine -------------------------------------------------
+    def run_backward(self, grad, create_graph: bool):
+        """Gradients for each input slot (None where no gradient flows)."""
+        if self.saves:
+            if self.freed:
+                raise AutogradError(
+                    "cannot backpropagate through this graph again: the values saved for "
+                    f"{self.name} were freed by an earlier backward",
+                    hint="pass retain_graph=True to the first backward() (or autograd.grad()) call")
+            for tensor, version in self.versions:
+                if tensor._version[0] != version:
+                    raise AutogradError(
+                        "a value needed to compute gradients was modified in place: "
+                        f"a {tensor.dtype.name} tensor of shape {list(tensor.shape)} used by {self.name} "
+                        f"is at version {tensor._version[0]}, expected version {version}",
+                        hint="use an out-of-place op (y = y + 1 instead of y += 1), or .clone() first")
+            saved = self._saved_values(create_graph)
+        else:
+            saved = (None,) * len(self.next_functions)
+        grads = self.backward(grad, *saved)
+        if self.fix is not None:
+            grads = fix_grads(grads, self.fix)
+        return grads
+
+    def _saved_values(self, create_graph: bool):
+        if create_graph:
+            vals = tuple(self.inputs)
+            if self.out is not None:
+                vals += (Tensor(self.out, True, self),)
+        else:
+            vals = tuple(x.array if isinstance(x, Tensor) else x for x in self.inputs)
+            if self.out is not None:
+                vals += (self.out,)
+        return vals
+
+    def release(self) -> None:
+        """Free saved values (what PyTorch does after a backward without retain_graph)."""
+        self.freed = True
+        if self.saves:
+            self.inputs = None
+            self.out = None
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+class AccumulateGrad:
+    """The node for a leaf that requires grad: gradients arriving here land in `.grad`."""
+
+    name = "AccumulateGrad"
+    rule = ""
+    next_functions = ()
+    saves = ()
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor):
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def edge(x):
+    """The (node, input_nr) pair PyTorch lists in next_functions for an input."""
+    if isinstance(x, Tensor):
+        if x.grad_fn is not None:
+            return (x.grad_fn, 0)
+        if x.requires_grad:
+            acc = x._accumulator
+            if acc is None:
+                acc = x._accumulator = AccumulateGrad(x)
+            return (acc, 0)
+    return (None, 0)
+
+
+def _requires_grad(x) -> bool:
+    return isinstance(x, Tensor) and x.requires_grad
+
+
+def _needs_fixing(inputs, out):
+    fix = None
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad:
+            a = x.array
+            if a.shape != out.shape or a.dtype != out.dtype:
+                fix = fix or {}
+                fix[i] = (a.shape, a.dtype)
+    return fix
+
+
+def fix_grads(grads, fix):
+    """Sum broadcast gradients back to each input's shape and give them its dtype."""
+    from gradcli.engine.ops.elementwise import ToCopy
+    from gradcli.engine.ops.shape import sum_to
+
+    grads = list(grads)
+    for i, (shape, dtype) in fix.items():
+        g = grads[i]
+        if g is None:
+            continue
+        if g.shape != shape:
+            g = sum_to(g, shape)
+        if g.dtype != dtype:
+            g = ToCopy.call(g, dtype=dtype)
+        grads[i] = g
+    return grads
+
+
+def _check_finite(cls, arrays, out):
+    if out.dtype.kind != "f" or np.isfinite(out).all():
+        return
+    for a in arrays:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and not np.isfinite(a).all():
+            return  # it came in non-finite: not this op's doing
+    what = "NaN" if np.isnan(out).any() else "infinity"
+    op = cls.name.removesuffix("Backward0").removesuffix("Backward1").removesuffix("Backward2")
+    raise NumericError(f"{op} produced {what}",
+                       hint="check the inputs of this operation (log of 0 or a negative, division by 0, overflow)")

@@ -1,0 +1,72 @@
+"""Whether operations are being recorded (PyTorch's grad mode)."""
+
+from __future__ import annotations
+
+
+class _State:
+    enabled = True
+    anomaly = False  # detect_anomaly(): report the first op that makes NaN/inf
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    return state.enabled
+
+
+class set_grad_enabled:
+    """Context manager (and plain call) that sets grad mode, restoring it on exit."""
+
+    def __init__(self, mode: bool):
+        self.prev = state.enabled
+        state.enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        state.enabled = self.prev
+        return False
+
+
+class no_grad:
+    """`with no_grad():` — results of ops inside do not require grad."""
+
+    def __enter__(self):
+        self.prev = state.enabled
+        state.enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        state.enabled = self.prev
+        return False
+
+    def __repr__(self) -> str:
+        return "<torch.autograd.grad_mode.no_grad>"
+
+
+class enable_grad(no_grad):
+    def __enter__(self):
+        self.prev = state.enabled
+        state.enabled = True
+        return self
+
+    def __repr__(self) -> str:
+        return "<torch.autograd.grad_mode.enable_grad>"
+
+
+class detect_anomaly(no_grad):
+    """Makes the engine check every op's result and gradient for NaN/inf."""
+
+    def __enter__(self):
+        self.prev = state.anomaly
+        state.anomaly = True
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly = self.prev
+        return False
+
+    def __repr__(self) -> str:
+        return "<torch.autograd.anomaly_mode.detect_anomaly>"

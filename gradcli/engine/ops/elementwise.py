@@ -1,0 +1,566 @@
+"""Elementwise ops: arithmetic, math functions, activations, clamps and selection.
+
+Each class is one op: PyTorch's grad_fn name, the forward on arrays, the
+backward rule (written with operators and `Op.call`, so it differentiates
+again under create_graph), and the rule in symbols for the ledger.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcli.engine.dtypes import DEFAULT_FLOAT, result_dtype
+from gradcli.engine.function import Function
+from gradcli.errors import ShapeError
+
+FLOAT = DEFAULT_FLOAT.np
+
+
+def promote(a, b):
+    """Cast array operands to PyTorch's result dtype of (a, b); Python scalars stay weak."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        if a.dtype == b.dtype:
+            return a, b, a.dtype
+    elif type(a) is np.ndarray and type(b) is float and a.dtype.kind == "f":
+        return a, b, a.dtype
+    dt = result_dtype(a, b)
+    if isinstance(a, np.ndarray) and a.dtype != dt:
+        a = a.astype(dt)
+    if isinstance(b, np.ndarray) and b.dtype != dt:
+        b = b.astype(dt)
+    return a, b, dt
+
+
+def as_float(a):
+    """Integer and bool inputs of float functions compute in the default float dtype."""
+    if isinstance(a, np.ndarray) and a.dtype.kind != "f":
+        return a.astype(FLOAT)
+    return a
+
+
+def broadcast_check(a, b):
+    sa = a.shape if isinstance(a, np.ndarray) else ()
+    sb = b.shape if isinstance(b, np.ndarray) else ()
+    if sa == sb or not sa or not sb:
+        return
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            raise ShapeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together: size {x} "
+                             f"does not match size {y} at dimension {max(len(sa), len(sb)) - i}",
+                             hint="make the sizes equal or 1 in that dimension (reshape, unsqueeze)")
+
+
+def binary(ufunc, a, b):
+    a, b, dt = promote(a, b)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
+        broadcast_check(a, b)
+    out = ufunc(a, b)
+    if out.dtype != dt:
+        out = out.astype(dt)
+    return out
+
+
+class Add(Function):
+    name = "AddBackward0"
+    broadcasts = True
+    rule = ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1")
+
+    def forward(self, a, b):
+        return binary(np.add, a, b)
+
+    def backward(self, g, a, b):
+        return g, g
+
+
+class Sub(Function):
+    name = "SubBackward0"
+    broadcasts = True
+    rule = ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1")
+
+    def forward(self, a, b):
+        return binary(np.subtract, a, b)
+
+    def backward(self, g, a, b):
+        return g, -g
+
+
+class Rsub(Function):
+    """`scalar - a`: PyTorch records rsub with the scalar as a parameter (one slot)."""
+
+    name = "RsubBackward1"
+    rule = ("∂(c−a)/∂a = −1",)
+
+    def forward(self, a, other):
+        return binary(np.subtract, other, a)
+
+    def backward(self, g, a):
+        return (-g,)
+
+
+class Mul(Function):
+    name = "MulBackward0"
+    saves = (0, 1)
+    pairwise = True
+    broadcasts = True
+    rule = ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a")
+
+    def forward(self, a, b):
+        return binary(np.multiply, a, b)
+
+    def backward(self, g, a, b):
+        return (g * b if self.needs(0) else None, g * a if self.needs(1) else None)
+
+
+class Div(Function):
+    name = "DivBackward0"
+    saves = (0, 1)
+    pairwise = True
+    broadcasts = True
+    rule = ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²")
+
+    def forward(self, a, b):
+        a, b, dt = promote(a, b)
+        if dt.kind != "f":
+            a, b, dt = as_float(np.asarray(a)), as_float(np.asarray(b)), FLOAT
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
+            broadcast_check(a, b)
+        out = np.true_divide(a, b)
+        return out if out.dtype == dt else out.astype(dt)
+
+    def backward(self, g, a, b):
+        return (g / b if self.needs(0) else None, -g * a / (b * b) if self.needs(1) else None)
+
+
+class FloorDiv(Function):
+    """`a // b`: not differentiable in PyTorch either; kept for integer arithmetic."""
+
+    name = "FloorDivideBackward0"
+
+    def forward(self, a, b):
+        return binary(np.floor_divide, a, b)
+
+    def backward(self, g, a, b):
+        return (None, None)
+
+
+class Remainder(Function):
+    name = "RemainderBackward0"
+    broadcasts = True
+    saves = (0, 1)
+    rule = ("∂(a mod b)/∂a = 1", "∂(a mod b)/∂b = −⌊a/b⌋")
+
+    def forward(self, a, b):
+        return binary(np.remainder, a, b)
+
+    def backward(self, g, a, b):
+        return (g, -g * FloorDiv.call(a, b) if self.needs(1) else None)
+
+
+class Neg(Function):
+    name = "NegBackward0"
+    rule = ("∂(−u)/∂u = −1",)
+
+    def forward(self, a):
+        return np.negative(a)
+
+    def backward(self, g, a):
+        return (-g,)
+
+
+class Reciprocal(Function):
+    name = "ReciprocalBackward0"
+    saves = ("out",)
+    rule = ("∂(1/u)/∂u = −1/u²",)
+
+    def forward(self, a):
+        return np.reciprocal(as_float(a))
+
+    def backward(self, g, a, out):
+        return (-g * out * out,)
+
+
+class Pow(Function):
+    """`a ** p` with a number p."""
+
+    name = "PowBackward0"
+    saves = (0,)
+    rule = ("∂(uᵖ)/∂u = p·uᵖ⁻¹",)
+
+    def forward(self, a, exponent):
+        self.exponent = exponent
+        if isinstance(exponent, float) and a.dtype.kind != "f":
+            a = a.astype(FLOAT)
+        if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+            from gradcli.errors import ArgumentError
+            raise ArgumentError("integers cannot be raised to negative integer powers",
+                                hint="use a float tensor (tensor(2.)) or a float exponent")
+        return np.power(a, exponent)
+
+    def backward(self, g, a):
+        p = self.exponent
+        if p == 0:
+            return (g * 0,)
+        return (g * (p * Pow.call(a, p - 1)),)
+
+
+class PowTensor(Function):
+    """`a ** b` with a tensor exponent."""
+
+    name = "PowBackward1"
+    saves = (0, 1, "out")
+    broadcasts = True
+    rule = ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a")
+
+    def forward(self, a, b):
+        return binary(np.power, a, b)
+
+    def backward(self, g, a, b, out):
+        ga = gb = None
+        if self.needs(0):
+            ga = Where.call(b == 0, 0.0, g * b * PowTensor.call(a, b - 1))
+        if self.needs(1):
+            gb = Where.call((a == 0) & (b >= 0), 0.0, g * out * Log.call(a))
+        return ga, gb
+
+
+class RPow(Function):
+    """`c ** a` with a number base c."""
+
+    name = "PowBackward2"
+    saves = ("out",)
+    rule = ("∂(cᵘ)/∂u = cᵘ·ln c",)
+
+    def forward(self, a, base):
+        self.base = base
+        return np.power(base, as_float(a) if isinstance(base, float) else a)
+
+    def backward(self, g, a, out):
+        c = self.base
+        if c == 0:
+            return (g * 0,)
+        return (g * out * float(np.log(c)),)
+
+
+def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
+    """Build a float function op class: y = f(u), ∂y/∂u = derivative(u, y)."""
+
+    class Unary(Function):
+        name = grad_fn_name
+        saves = ("out",) if save == "out" else (0,)
+
+        def forward(self, a):
+            return np_fn(as_float(a))
+
+    if save == "out":
+        Unary.backward = lambda self, g, a, out: (g * derivative(None, out),)
+    else:
+        Unary.backward = lambda self, g, a: (g * derivative(a, None),)
+    Unary.rule = (rule,)
+    Unary.__name__ = Unary.__qualname__ = grad_fn_name.replace("Backward0", "")
+    return Unary
+
+
+Exp = _unary(np.exp, "ExpBackward0", "∂ exp(u)/∂u = exp(u)", lambda x, y: y, save="out")
+Log = _unary(np.log, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x, y: 1 / x)
+Log1p = _unary(np.log1p, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x, y: 1 / (x + 1))
+Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda x, y: 0.5 / y, save="out")
+Sin = _unary(np.sin, "SinBackward0", "∂ sin(u)/∂u = cos(u)", lambda x, y: Cos.call(x))
+Cos = _unary(np.cos, "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x, y: -Sin.call(x))
+Tan = _unary(np.tan, "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda x, y: 1 + y * y, save="out")
+Tanh = _unary(np.tanh, "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda x, y: 1 - y * y, save="out")
+
+
+def _sigmoid(a):
+    # exp of a non-positive number never overflows: stable on both tails
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+Sigmoid = _unary(_sigmoid, "SigmoidBackward0", "∂ σ(u)/∂u = σ(u)(1 − σ(u))", lambda x, y: y * (1 - y),
+                 save="out")
+
+
+class Relu(Function):
+    name = "ReluBackward0"
+    saves = ("out",)
+    rule = ("∂ relu(u)/∂u = 1 if u > 0 else 0",)
+
+    def forward(self, a):
+        return np.maximum(a, 0).astype(a.dtype, copy=False)
+
+    def backward(self, g, a, out):
+        return (g * (out > 0),)
+
+
+class Abs(Function):
+    name = "AbsBackward0"
+    saves = (0,)
+    rule = ("∂|u|/∂u = sign(u)",)
+
+    def forward(self, a):
+        return np.abs(a)
+
+    def backward(self, g, a):
+        return (g * Sign.call(a),)
+
+
+class Sign(Function):
+    name = "SignBackward0"
+    rule = ("∂ sign(u)/∂u = 0",)
+
+    def forward(self, a):
+        return np.sign(a)
+
+    def backward(self, g, a):
+        return (g * 0,)
+
+
+class Clamp(Function):
+    name = "ClampBackward1"
+    saves = (0,)
+    rule = ("∂ clamp(u)/∂u = 1 if lo ≤ u ≤ hi else 0",)
+
+    def forward(self, a, min=None, max=None):
+        self.lo, self.hi = min, max
+        if min is not None and max is not None:
+            return np.minimum(np.maximum(a, min), max).astype(a.dtype, copy=False) if min <= max \
+                else np.full_like(a, max)
+        if min is not None:
+            return np.maximum(a, min).astype(a.dtype, copy=False)
+        if max is not None:
+            return np.minimum(a, max).astype(a.dtype, copy=False)
+        from gradcli.errors import ArgumentError
+        raise ArgumentError("clamp() needs min or max", hint="clamp(x, min=0.0) or clamp(x, 0.0, 1.0)")
+
+    def backward(self, g, a):
+        mask = True
+        if self.lo is not None:
+            mask = a >= self.lo
+        if self.hi is not None:
+            mask = (a <= self.hi) & mask
+        return (g * mask,)
+
+
+class Maximum(Function):
+    name = "MaximumBackward0"
+    saves = (0, 1)
+    broadcasts = True
+    rule = ("∂ max(a,b)/∂a = 1 if a > b (½ if a = b)", "∂ max(a,b)/∂b = 1 if b > a (½ if a = b)")
+
+    def forward(self, a, b):
+        return binary(np.maximum, a, b)
+
+    def backward(self, g, a, b):
+        half = (a == b) * 0.5
+        return g * ((a > b) + half), g * ((b > a) + half)
+
+
+class Minimum(Function):
+    name = "MinimumBackward0"
+    saves = (0, 1)
+    broadcasts = True
+    rule = ("∂ min(a,b)/∂a = 1 if a < b (½ if a = b)", "∂ min(a,b)/∂b = 1 if b < a (½ if a = b)")
+
+    def forward(self, a, b):
+        return binary(np.minimum, a, b)
+
+    def backward(self, g, a, b):
+        half = (a == b) * 0.5
+        return g * ((a < b) + half), g * ((b < a) + half)
+
+
+class Where(Function):
+    """`where(cond, a, b)`: the condition is a parameter, not a slot (as in PyTorch)."""
+
+    name = "WhereBackward0"
+    broadcasts = True
+    rule = ("∂/∂a = 1 where cond", "∂/∂b = 1 where not cond")
+
+    @classmethod
+    def call(cls, cond, a, b):
+        from gradcli.engine.tensor import Tensor
+        if isinstance(cond, Tensor):
+            cond = cond.array
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            return cls.apply(a, b, cond=cond)
+        return cls.__new__(cls).forward(a, b, cond=cond)
+
+    def forward(self, a, b, cond):
+        self.cond = np.asarray(cond, dtype=bool)
+        a, b, dt = promote(a, b)
+        out = np.where(self.cond, a, b)
+        return out if out.dtype == dt else out.astype(dt)
+
+    def backward(self, g, a, b):
+        zero = g * 0
+        return Where.call(self.cond, g, zero), Where.call(self.cond, zero, g)
+
+
+class Clone(Function):
+    name = "CloneBackward0"
+    rule = ("∂u/∂u = 1",)
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g, a):
+        return (g,)
+
+
+class ToCopy(Function):
+    """Dtype conversion (`.double()`, `.to(torch.float64)`): the gradient converts back."""
+
+    name = "ToCopyBackward0"
+    rule = ("∂u/∂u = 1",)
+
+    def forward(self, a, dtype):
+        self.dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, g, a):
+        return (ToCopy.call(g, dtype=self.dtype) if self.dtype.kind == "f" else None,)
+
+
+# -- bindings: the functions behind operators, methods and torch.X -------------------------
+def _tensor():
+    from gradcli.engine.tensor import Tensor
+    return Tensor
+
+
+def operand(x, what="argument"):
+    """A Tensor or a Python number; anything else is a clear type error."""
+    if isinstance(x, (bool, int, float)) or isinstance(x, _tensor()):
+        return x
+    if isinstance(x, (np.floating, np.integer, np.bool_)):
+        return x.item()
+    from gradcli.errors import ValueTypeError
+    raise ValueTypeError(f"expected a tensor or a number as {what}, got {type(x).__name__}")
+
+
+def add(a, b, alpha=1):
+    b = operand(b)
+    if alpha != 1:
+        b = b * alpha
+    return Add.apply(a, b) if isinstance(a, _tensor()) else Add.apply(b, a)
+
+
+def sub(a, b, alpha=1):
+    b = operand(b)
+    if alpha != 1:
+        b = b * alpha
+    if isinstance(a, _tensor()):
+        return Sub.apply(a, b)
+    return rsub(b, a)
+
+
+def rsub(a, b):
+    """b - a for a tensor a and a number b."""
+    if isinstance(b, _tensor()):
+        return Sub.apply(b, a)
+    return Rsub.apply(a, other=operand(b))
+
+
+def mul(a, b):
+    b = operand(b)
+    return Mul.apply(a, b) if isinstance(a, _tensor()) else Mul.apply(b, a)
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode == "floor":
+        return FloorDiv.apply(a, operand(b))
+    b = operand(b)
+    if isinstance(a, _tensor()):
+        return Div.apply(a, b)
+    return rdiv(b, a)
+
+
+def rdiv(a, b):
+    """b / a for a tensor a and a number b: PyTorch records reciprocal then mul."""
+    if isinstance(b, _tensor()):
+        return Div.apply(b, a)
+    return Mul.apply(Reciprocal.apply(a), operand(b))
+
+
+def pow(a, exponent):
+    exponent = operand(exponent, "exponent")
+    if not isinstance(a, _tensor()):
+        return RPow.apply(exponent, base=operand(a))
+    if isinstance(exponent, _tensor()):
+        return PowTensor.apply(a, exponent)
+    return Pow.apply(a, exponent=exponent)
+
+
+def rpow(a, base):
+    return RPow.apply(a, base=operand(base, "base"))
+
+
+def floor_divide(a, b):
+    return FloorDiv.apply(a, operand(b)) if isinstance(a, _tensor()) else FloorDiv.apply(operand(a), b)
+
+
+def remainder(a, b):
+    return Remainder.apply(a, operand(b)) if isinstance(a, _tensor()) else Remainder.apply(operand(a), b)
+
+
+def clamp(a, min=None, max=None):
+    return Clamp.apply(a, min=min, max=max)
+
+
+def where(cond, a, b):
+    out = Where.call(cond, operand(a), operand(b))
+    return out if isinstance(out, _tensor()) else _tensor()(np.asarray(out))
+
+
+def maximum(a, b):
+    return Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    return Minimum.apply(a, b)
+
+
+def _compare(ufunc):
+    def compare(a, b):
+        T = _tensor()
+        b = operand(b)
+        x, y, _ = promote(a.array if isinstance(a, T) else a, b.array if isinstance(b, T) else b)
+        if isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.shape != y.shape:
+            broadcast_check(x, y)
+        return T(np.asarray(ufunc(x, y)))
+    compare.__name__ = ufunc.__name__
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_compare(u) for u in (np.equal, np.not_equal, np.less, np.less_equal,
+                                                np.greater, np.greater_equal))
+
+
+def logical(ufunc):
+    def op(a, b=None):
+        T = _tensor()
+        args = [x.array if isinstance(x, T) else x for x in ((a,) if b is None else (a, b))]
+        return T(np.asarray(ufunc(*args)))
+    return op
+
+
+def to_dtype(a, dtype):
+    if a.array.dtype == dtype:
+        return a
+    if a.requires_grad and dtype.kind != "f":
+        return _tensor()(a.array.astype(dtype))
+    return ToCopy.apply(a, dtype=dtype)
+
+
+UNARY = {"neg": Neg, "negative": Neg, "exp": Exp, "log": Log, "log1p": Log1p, "sqrt": Sqrt, "sin": Sin,
+         "cos": Cos, "tan": Tan, "tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu, "abs": Abs, "sign": Sign,
+         "reciprocal": Reciprocal, "clone": Clone}
+
+FUNCTIONS = {name: cls.apply for name, cls in UNARY.items()}
+FUNCTIONS.update(add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
+                 true_divide=div, pow=pow, floor_divide=floor_divide, remainder=remainder, fmod=remainder,
+                 clamp=clamp, clip=clamp, where=where, maximum=maximum, minimum=minimum, rsub=rsub,
+                 eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, greater=gt, less=lt,
+                 logical_not=logical(np.logical_not), logical_and=logical(np.logical_and),
+                 logical_or=logical(np.logical_or))
+FUNCTIONS["ln"] = Log.apply

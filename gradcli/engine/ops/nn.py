@@ -1,0 +1,3 @@
+"""nn.functional ops (placeholder while being written)."""
+FUNCTIONS: dict = {}
+FUNCTIONAL: dict = {}

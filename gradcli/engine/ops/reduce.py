@@ -1,0 +1,2 @@
+"""Reductions (placeholder while being written)."""
+FUNCTIONS: dict = {}

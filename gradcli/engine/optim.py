@@ -1,0 +1,5 @@
+"""Optimisers (placeholder while being written)."""
+
+
+class SGD:
+    pass
