@@ -48,7 +48,21 @@ BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": in
                 "short": int16})
 _BY_NP = {d.np: d for d in ALL}
 
-DEFAULT_FLOAT = float32
+DEFAULT_FLOAT = float32  # read it as `dtypes.DEFAULT_FLOAT`: set_default_dtype changes it
+
+
+def set_default_dtype(d: DType) -> None:
+    """What Python floats and float factories become (float32 in scripts, float64 in the calculator)."""
+    global DEFAULT_FLOAT
+    if not isinstance(d, DType) or d.category != 2:
+        from gradcli.errors import DTypeError
+        raise DTypeError(f"the default dtype must be a floating dtype, not {d!r}")
+    DEFAULT_FLOAT = d
+    _cache.clear()
+
+
+def get_default_dtype() -> DType:
+    return DEFAULT_FLOAT
 
 
 def from_numpy(np_dtype) -> DType:

@@ -10,6 +10,7 @@ whose rounding steps and fused multiply-adds are reproduced one by one.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import os
@@ -25,6 +26,7 @@ _MASK24 = np.uint64((1 << 24) - 1)
 _MASK53 = np.uint64((1 << 53) - 1)
 _VECTOR_MIN = 16  # torch's normal kernel switches to 16-blocks from here
 _RANDPERM_MAX = 0xFFFFFFFF // 20  # torch uses another shuffle from here on
+_CHUNK_ROWS = 4096  # 16-blocks per vectorised step
 
 _f32 = np.float32
 # Cephes single-precision constants, as in avx_mathfun.h (used by torch).
@@ -55,7 +57,7 @@ def _fma32(a, b, c) -> np.ndarray:
     """
     p = np.multiply(a, b, dtype=np.float64)
     c = np.asarray(c, dtype=np.float64)
-    s = p + c
+    s = np.asarray(p + c)
     out = s.astype(np.float32)
     mid = np.flatnonzero((s.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000))
     if mid.size:  # rare: redo those few with the rounding error of the sum
@@ -215,9 +217,9 @@ def _shape(shape) -> tuple[tuple[int, ...], int]:
 
 
 def _float_dtype(dtype) -> np.dtype:
-    """Only float32 and float64 have torch-exact streams here."""
+    """Only float32 and float64 have torch-exact streams here (None: float32)."""
     try:
-        dt = np.dtype(dtype)
+        dt = np.dtype(np.float32 if dtype is None else dtype)
     except TypeError:
         dt = None
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -237,6 +239,18 @@ def _check_int(value, what: str) -> int:
 def _seed_key(seed32: int) -> np.ndarray:
     """MT19937's 624-word key for a 32-bit seed (init_genrand, as std::mt19937)."""
     return np.random.RandomState(seed32).get_state()[1]
+
+
+def _memory_guard(method):
+    """Report a draw too large for memory as a gradcli error, not a MemoryError."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except MemoryError:
+            raise LimitExceeded(f"not enough memory for {method.__name__}",
+                                hint="ask for fewer random numbers") from None
+    return guarded
 
 
 # --- the generator -----------------------------------------------------------
@@ -296,10 +310,12 @@ class Generator:
         return (self._words64(n) & _MASK53).astype(np.float64) * 2.0 ** -53
 
     # public draws
+    @_memory_guard
     def rand(self, shape, dtype=np.float32) -> np.ndarray:
         """Uniform [0, 1), row-major."""
         return self.uniform(shape, 0.0, 1.0, dtype)
 
+    @_memory_guard
     def uniform(self, shape, low: float, high: float, dtype=np.float32) -> np.ndarray:
         """uniform_(low, high): u * (high - low) + low in the dtype."""
         dims, n = _shape(shape)
@@ -321,10 +337,12 @@ class Generator:
             u = _fma_checked(u, hi - lo, lo, dt)  # torch: u * (to - from) + from, fused
         return u.reshape(dims)
 
+    @_memory_guard
     def randn(self, shape, dtype=np.float32) -> np.ndarray:
         """Standard normal samples."""
         return self.normal(shape, 0.0, 1.0, dtype)
 
+    @_memory_guard
     def normal(self, shape, mean: float, std: float, dtype=np.float32) -> np.ndarray:
         """normal_(mean, std): 16-blocks from 16 elements on, else per element."""
         dims, n = _shape(shape)
@@ -367,7 +385,10 @@ class Generator:
         if n != full:
             blocks = np.concatenate((blocks, self._uniform(16, dt).reshape(1, 16)))
         fill = _box_muller32 if dt == np.float32 else _box_muller64
-        res = fill(blocks, mean, std).astype(dt, copy=False).ravel()
+        res = np.empty(blocks.shape, dtype=dt)
+        for i in range(0, len(blocks), _CHUNK_ROWS):  # cache-sized pieces: ~3x faster
+            res[i:i + _CHUNK_ROWS] = fill(blocks[i:i + _CHUNK_ROWS], mean, std)
+        res = res.ravel()
         if n == full:
             return res
         out = np.empty(n, dtype=dt)
@@ -375,6 +396,7 @@ class Generator:
         out[n - 16:] = res[full:]  # the redrawn tail overwrites the last slots
         return out
 
+    @_memory_guard
     def randint(self, low: int, high: int, shape) -> np.ndarray:
         """int64 in [low, high): draw mod range + low, no rejection (as torch).
 
@@ -386,14 +408,15 @@ class Generator:
         if not low < high:
             raise ArgumentError(f"randint needs low < high, got low={low} and high={high}",
                                 hint="the upper bound is exclusive: randint(0, 10, ...) gives 0..9")
-        if not (-(1 << 63) <= low and high <= 1 << 63):
+        if not (-(1 << 63) <= low and high < 1 << 63):
             raise ArgumentError("randint bounds must fit in a 64-bit integer",
-                                hint="use bounds between -2**63 and 2**63")
+                                hint="use bounds between -2**63 and 2**63 - 1")
         span = high - low
         w = self._words(n) if span < 1 << 28 else self._words64(n)  # 2**28, not 2**32
         v = (w % np.uint64(span)) + np.uint64(low % _U64)  # wraps mod 2**64
         return v.view(np.int64).reshape(dims)
 
+    @_memory_guard
     def randperm(self, n: int) -> np.ndarray:
         """Torch's swap shuffle: for i, swap p[i] with p[i + word mod (n - i)]."""
         n = _check_int(n, "n")

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcli.engine.dtypes import DEFAULT_FLOAT, result_dtype
+from gradcli.engine import dtypes
+from gradcli.engine.dtypes import result_dtype
 from gradcli.engine.function import Function
 from gradcli.errors import ShapeError
-
-FLOAT = DEFAULT_FLOAT.np
-
 
 def promote(a, b):
     """Cast array operands to PyTorch's result dtype of (a, b); Python scalars stay weak."""
@@ -34,7 +32,7 @@ def promote(a, b):
 def as_float(a):
     """Integer and bool inputs of float functions compute in the default float dtype."""
     if isinstance(a, np.ndarray) and a.dtype.kind != "f":
-        return a.astype(FLOAT)
+        return a.astype(dtypes.DEFAULT_FLOAT.np)
     return a
 
 
@@ -122,7 +120,8 @@ class Div(Function):
     def forward(self, a, b):
         a, b, dt = promote(a, b)
         if dt.kind != "f":
-            a, b, dt = as_float(np.asarray(a)), as_float(np.asarray(b)), FLOAT
+            dt = dtypes.DEFAULT_FLOAT.np
+            a, b = np.asarray(a, dtype=dt), np.asarray(b, dtype=dt)
         if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
             broadcast_check(a, b)
         out = np.true_divide(a, b)
@@ -190,7 +189,7 @@ class Pow(Function):
     def forward(self, a, exponent):
         self.exponent = exponent
         if isinstance(exponent, float) and a.dtype.kind != "f":
-            a = a.astype(FLOAT)
+            a = a.astype(dtypes.DEFAULT_FLOAT.np)
         if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             from gradcli.errors import ArgumentError
             raise ArgumentError("integers cannot be raised to negative integer powers",

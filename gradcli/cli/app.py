@@ -1,0 +1,212 @@
+"""The `gradcli` command (typer): calculator, scripts, REPL; exit codes and error printing.
+
+`gradcli EXPR NAME=VALUE...` is short for `gradcli eval EXPR NAME=VALUE...`;
+plain `gradcli` starts the REPL on a terminal and runs stdin as a script otherwise.
+Exit codes: 0 ok, 1 runtime error, 2 usage or syntax error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import List, Optional
+
+import typer
+
+from gradcli import __version__
+from gradcli.cli.console import Streams
+from gradcli.errors import GradcliError, Interrupted, LimitExceeded
+
+COMMANDS = ("eval", "run", "repl", "graph", "check", "plot")
+TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
+
+app = typer.Typer(
+    name="gradcli",
+    help="A command-line gradient calculator: math and PyTorch-style tensor code with autograd.\n\n"
+         "Examples:\n\n"
+         "  gradcli '9*x^4 + 2*x^3 + 3*x^2 + 6*x + 1' x=2\n\n"
+         "  gradcli 'sin(x)*y' x=pi/4 y=3 --wrt x\n\n"
+         "  gradcli run examples/tutorial.grad\n\n"
+         "  gradcli repl",
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Timeout(BaseException):
+    """Raised by the alarm handler; a BaseException so no `except Exception` swallows it."""
+
+
+def _version(value: bool):
+    if value:
+        print(f"gradcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")):
+    """A command-line gradient calculator."""
+
+
+MAX_ELEMENTS = typer.Option(2**27, "--max-elements", min=1, help="Refuse tensors with more elements than this.")
+TIMEOUT = typer.Option(None, "--timeout", min=0.001, help="Stop after this many seconds.")
+PLAIN = typer.Option(False, "--plain", help="No colour or decoration, even on a terminal.")
+
+
+def guarded(streams: Streams, body, *, max_elements: int, timeout: float | None) -> None:
+    """Run a command body; print any error and exit with its code. Never a traceback."""
+    from gradcli.engine import limits
+
+    limits.max_elements = max_elements
+    if timeout:
+        def on_alarm(signum, frame):
+            raise Timeout()
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    code = 0
+    try:
+        body()
+    except GradcliError as err:
+        streams.error(err)
+        code = err.exit_code
+    except Timeout:
+        streams.error(LimitExceeded(f"stopped after the --timeout of {timeout:g} s",
+                                    hint="raise --timeout, or check for a loop that never ends"))
+        code = 1
+    except KeyboardInterrupt:
+        streams.error(Interrupted("interrupted"))
+        code = 130
+    except RecursionError:
+        streams.error(LimitExceeded("too deeply nested", hint="simplify the input"))
+        code = 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        streams.error(GradcliError(f"internal error ({type(exc).__name__}): {exc}",
+                                   hint="this is a bug in gradcli; please report it with the input"))
+        code = 1
+    finally:
+        if timeout:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    sys.stdout.flush()
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("eval")
+def eval_command(
+    expression: str = typer.Argument(..., help="The expression, e.g. '9*x^4 + 6*x + 1' (^ is power)."),
+    assignments: Optional[List[str]] = typer.Argument(None, help="Variable values: NAME=VALUE, VALUE any "
+                                                                 "expression (x=2, v='[1, 2]', w='randn(3)')."),
+    wrt: Optional[str] = typer.Option(None, "--wrt", help="Differentiate only with respect to these "
+                                                           "(comma-separated)."),
+    dtype: str = typer.Option("float64", "--dtype", help="float64 (default) or float32."),
+    jacobian: bool = typer.Option(False, "--jacobian", help="Full Jacobian of a non-scalar expression."),
+    vjp: Optional[str] = typer.Option(None, "--vjp", help="Vector-Jacobian product with this vector."),
+    hessian: bool = typer.Option(False, "--hessian", help="Second derivatives too."),
+    json_output: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+    tree: bool = typer.Option(False, "--tree", help="Draw the computation graph."),
+    ledger: bool = typer.Option(False, "--ledger", help="Show the chain rule path by path."),
+    explain: bool = typer.Option(False, "--explain", help="With --tree: each node's derivative rule."),
+    emit: Optional[str] = typer.Option(None, "--emit", help="Print equivalent code: 'torch'."),
+    plain: bool = PLAIN,
+    max_elements: int = MAX_ELEMENTS,
+    timeout: Optional[float] = TIMEOUT,
+):
+    """Evaluate EXPR and print its value and gradient with respect to every variable.
+
+    Examples:
+
+      gradcli '9*x^4 + 2*x^3 + 3*x^2 + 6*x + 1' x=2
+
+      gradcli 'x^2 + z^3' x=1 z=2 --wrt z
+
+      gradcli 'sum(v^2)' v='[1, 2, 3]' --json
+
+      gradcli 'v^2' v='[1, 2, 3]' --jacobian
+
+      gradcli 'x^3' x=2 --hessian
+    """
+    from gradcli.cli import report
+
+    streams = Streams(plain)
+    if dtype not in ("float64", "float32"):
+        streams.error(GradcliError(f"--dtype must be float64 or float32, not '{dtype}'"))
+        raise typer.Exit(2)
+    options = report.CalcOptions(wrt=[w.strip() for w in wrt.split(",") if w.strip()] if wrt else None,
+                                 dtype=dtype, jacobian=jacobian, vjp=vjp, hessian=hessian, json=json_output,
+                                 tree=tree, ledger=ledger, explain=explain, emit=emit)
+    guarded(streams, lambda: report.calculator(streams, expression, assignments or [], options),
+            max_elements=max_elements, timeout=timeout)
+
+
+@app.command("run")
+def run_command(
+    files: List[str] = typer.Argument(..., help="Script files to run in order; '-' reads stdin."),
+    plain: bool = PLAIN,
+    max_elements: int = MAX_ELEMENTS,
+    timeout: Optional[float] = TIMEOUT,
+):
+    """Run gradcli scripts (Python-like, PyTorch-style code) as if typed at Python's prompt.
+
+    Bare expressions echo their value, print() prints, and the first error stops the run
+    with its file, line, column and a caret.
+
+    Examples:
+
+      gradcli run examples/tutorial.grad
+
+      echo 'x = tensor(2., requires_grad=True); (x**3).backward(); x.grad' | gradcli run -
+    """
+    streams = Streams(plain)
+    guarded(streams, lambda: _run_files(streams, files), max_elements=max_elements, timeout=timeout)
+
+
+def _run_files(streams: Streams, files: list[str]) -> None:
+    from gradcli.errors import UsageError
+    from gradcli.lang.runner import Runner
+
+    runner = Runner(write=streams.out, warn=streams.warning)
+    runner.sources = streams.sources
+    for name in files:
+        if name == "-":
+            source, label = sys.stdin.read(), "<stdin>"
+        else:
+            try:
+                with open(name, encoding="utf-8") as f:
+                    source = f.read()
+            except OSError as e:
+                raise UsageError(f"cannot read '{name}': {e.strerror}", hint="check the path") from None
+            except UnicodeDecodeError:
+                raise UsageError(f"'{name}' is not UTF-8 text") from None
+            label = name
+        runner.run(source, label)
+
+
+@app.command("repl")
+def repl_command(
+    plain: bool = PLAIN,
+    max_elements: int = MAX_ELEMENTS,
+):
+    """Start the interactive prompt (state survives errors; :help lists commands).
+
+    Examples:
+
+      gradcli repl
+
+      gradcli            (on a terminal)
+    """
+    from gradcli.cli import repl
+
+    streams = Streams(plain)
+    guarded(streams, lambda: repl.start(streams), max_elements=max_elements, timeout=None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        args = ["repl"] if sys.stdin.isatty() else ["run", "-"]
+    elif args[0] not in COMMANDS and args[0] not in TOP_LEVEL_FLAGS:
+        args = ["eval", *args]
+    app(args=args, prog_name="gradcli")

@@ -1,0 +1,177 @@
+"""The one-liner calculator: evaluate an expression of free variables and differentiate it.
+
+Free variables are float leaves (float64 unless --dtype says otherwise) whose
+values come from NAME=VALUE arguments, each VALUE itself an expression.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gradcli.errors import GradcliError, UsageError
+
+ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)(.*)$", re.S)
+
+
+@dataclass
+class Result:
+    expression: str
+    value: object  # Tensor or plain number
+    variables: dict  # name -> Tensor leaf
+    gradients: dict = field(default_factory=dict)  # name -> Tensor
+    jacobian: dict | None = None
+    hessian: dict | None = None  # (name, name) -> Tensor
+    unused: list = field(default_factory=list)
+
+
+def split_assignments(args: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for a in args:
+        m = ASSIGNMENT.match(a)
+        if not m:
+            raise UsageError(f"expected NAME=VALUE, got '{a}'", hint="e.g. x=2 or v='[1, 2, 3]'")
+        pairs.append((m.group(1), m.group(2)))
+    return pairs
+
+
+def free_names(node) -> list[str]:
+    """Names read by an expression, in first-appearance order (iteratively: no recursion limit)."""
+    from dataclasses import fields
+
+    from gradcli.lang import ast as A
+
+    seen: list[str] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.Name):
+            if n.id not in seen:
+                seen.append(n.id)
+            continue
+        children = []
+        for f in fields(n):
+            v = getattr(n, f.name)
+            if isinstance(v, A.Node):
+                children.append(v)
+            elif isinstance(v, tuple):
+                children.extend(x for x in v if isinstance(x, A.Node))
+        stack.extend(reversed(children))
+    return seen
+
+
+def calculate(expression: str, assignments: list[str], *, dtype: str = "float64", wrt: list[str] | None = None,
+              jacobian: bool = False, hessian: bool = False, vjp: str | None = None) -> Result:
+    from gradcli.engine import autograd, dtypes
+    from gradcli.engine.ops.creation import tensor
+    from gradcli.engine.tensor import Tensor
+    from gradcli.lang import builtins as B
+    from gradcli.lang.parser import parse_expression
+    from gradcli.lang.runner import Runner
+
+    dt = dtypes.BY_NAME[dtype]
+    dtypes.set_default_dtype(dt)
+    runner = Runner(echo=False)
+    node = parse_expression(expression, "<expr>")
+    runner.sources["<expr>"] = expression
+    names = free_names(node)
+    pairs = split_assignments(assignments)
+    given = {}
+    for name, text in pairs:
+        if name in given:
+            raise UsageError(f"'{name}' is given twice", hint="pass each NAME=VALUE once")
+        value = runner.evaluate(text, f"<{name}>")
+        given[name] = _leaf(value, dt, name)
+    variables = {}
+    for name in names:
+        if name in given:
+            variables[name] = given[name]
+        elif name not in B.BUILTINS:
+            raise UsageError(f"no value for variable '{name}'", hint=f"pass {name}=VALUE, e.g. {name}=2")
+    unused = [n for n in given if n not in variables]
+    runner.variables.update(variables)
+    value = runner.evaluate(expression, "<expr>")
+    result = Result(expression, value, variables, unused=unused)
+    if not isinstance(value, Tensor) or not value.requires_grad:
+        return result
+    targets = wrt if wrt else list(variables)
+    for name in targets:
+        if name not in variables:
+            raise UsageError(f"--wrt names '{name}', which is not a variable of the expression",
+                             hint=f"variables: {', '.join(variables) or 'none'}")
+    leaves = [variables[n] for n in targets]
+    if vjp is not None:
+        v = runner.evaluate(vjp, "<vjp>")
+        v = v if isinstance(v, Tensor) else tensor(v, dtype=dt)
+        grads = autograd.grad(value, leaves, grad_outputs=v.to(dt), allow_unused=True, materialize_grads=True)
+        result.gradients = dict(zip(targets, grads))
+    elif jacobian:
+        result.jacobian = _jacobian(value, leaves, targets)
+    elif value.numel() != 1:
+        raise UsageError(f"the expression's value has shape {list(value.shape)}, so it has no single gradient",
+                         hint="pass --jacobian for the full Jacobian, --vjp '[...]' for a vector-Jacobian "
+                              "product, or reduce it (.sum())")
+    if value.numel() == 1 and vjp is None:
+        grads = autograd.grad(value, leaves, allow_unused=True, materialize_grads=True,
+                              create_graph=hessian, retain_graph=True)
+        result.gradients = dict(zip(targets, grads))
+        if hessian:
+            result.hessian = _hessian(grads, leaves, targets)
+    return result
+
+
+def _leaf(value, dt, name):
+    from gradcli.engine.ops.creation import tensor
+    from gradcli.engine.tensor import Tensor
+
+    if isinstance(value, Tensor):
+        if value.array.dtype.kind not in "fiub":
+            raise UsageError(f"{name} must be numeric")
+        t = tensor(value.detach(), dtype=dt)
+    elif isinstance(value, (int, float, bool, list, tuple)):
+        try:
+            t = tensor(value, dtype=dt)
+        except GradcliError as e:
+            raise UsageError(f"{name}={value!r}: {e.message}", hint=e.hint) from None
+    else:
+        raise UsageError(f"the value of {name} is not a number or a tensor", hint=f"e.g. {name}=2")
+    t.requires_grad_(True)
+    t.name = name
+    return t
+
+
+def _jacobian(value, leaves, targets) -> dict:
+    from gradcli.engine import autograd
+
+    flat = value.reshape(-1)
+    rows = {n: [] for n in targets}
+    for i in range(flat.numel()):
+        grads = autograd.grad(flat[i], leaves, retain_graph=True, allow_unused=True, materialize_grads=True)
+        for n, g in zip(targets, grads):
+            rows[n].append(g.array)
+    from gradcli.engine.tensor import Tensor
+    return {n: Tensor(np.stack(rows[n]).reshape(tuple(value.shape) + tuple(leaf.shape)))
+            for n, leaf in zip(targets, leaves)}
+
+
+def _hessian(grads, leaves, targets) -> dict:
+    from gradcli.engine import autograd
+    from gradcli.engine.tensor import Tensor
+
+    out = {}
+    for ni, gi, li in zip(targets, grads, leaves):
+        flat = gi.reshape(-1)
+        blocks = {nj: [] for nj in targets}
+        for k in range(flat.numel()):
+            if not flat[k].requires_grad:
+                for nj, lj in zip(targets, leaves):
+                    blocks[nj].append(np.zeros(lj.array.shape, lj.array.dtype))
+                continue
+            second = autograd.grad(flat[k], leaves, retain_graph=True, allow_unused=True, materialize_grads=True)
+            for nj, s in zip(targets, second):
+                blocks[nj].append(s.array)
+        for nj, lj in zip(targets, leaves):
+            out[(ni, nj)] = Tensor(np.stack(blocks[nj]).reshape(tuple(li.shape) + tuple(lj.shape)))
+    return out

@@ -1,0 +1,432 @@
+"""The gradcli syntax tree: small frozen dataclasses that remember where they came from.
+
+Every node has a keyword-only ``span`` (a `gradcli.errors.Span` with the source
+name) so the runner can point at the exact text that failed. Spans are left out
+of ``==`` and ``repr`` so trees compare by structure. Sequences are tuples.
+
+Node set (positional fields in order; ``None`` marks an absent optional part)::
+
+    Module(body)
+
+    Statements (all subclass Stmt)
+      Assign(targets, value)         a = v -> targets (Name a,);  a = b = v -> (Name a, Name b)
+                                     a, b = v -> (TupleExpr(Name a, Name b),)
+                                     targets are Name, Attribute, Subscript or Tuple/ListExpr of targets
+      AugAssign(target, op, value)   op: add sub mul div floordiv mod pow matmul  (`^=` is pow)
+      ExprStmt(value)                also docstrings
+      If(test, body, orelse)         `elif` is an If alone in orelse
+      While(test, body, orelse)
+      For(target, iter, body, orelse)
+      With(context, target, body)    target None without `as`; `with a, b:` nests two Withs
+      FunctionDef(name, params, defaults, body, vararg, kwarg, decorators)
+                                     params: names; defaults: exprs for the LAST len(defaults)
+                                     params (Python's rule); vararg/kwarg: `*args`/`**kw` names or None
+      Return(value)  Break()  Continue()  Pass()
+      Import(module, alias)          `import torch.nn.functional as F`; `import a, b` -> two Imports
+      ImportFrom(module, names, level)   names: ((name, alias or None), ...), ("*", None) for star;
+                                     level: number of leading dots
+      Parsed for pasted tutorial code, the runner may reject them:
+      ClassDef(name, bases, keywords, body, decorators)
+      Try(body, handlers, orelse, finalbody)  ExceptHandler(type, name, body)
+      Raise(exc, cause)  Assert(test, msg)  Delete(targets)  Global(names, nonlocal_)
+
+    Expressions (all subclass Expr)
+      Name(id)  Num(value: int | float)  Str(value)  Const(value: True | False | None)  Ellipsis()
+      FString(parts)                 parts: Str and FormattedValue, in order
+      FormattedValue(value, conversion, format_spec)   conversion: "r" "s" "a" or None;
+                                     format_spec: FString or None (`{x:.4f}`, `{x:{w}}`)
+      ListExpr(elts)  TupleExpr(elts)  DictExpr(keys, values)
+      ListComp(elt, generators)  GeneratorExp(elt, generators)  Comprehension(target, iter, ifs)
+      BinOp(op, left, right)         op: add sub mul div floordiv mod matmul pow (`^` is pow)
+      UnaryOp(op, operand)           op: neg pos not
+      BoolOp(op, values)             op: and or; `a or b or c` is one BoolOp with three values
+      Compare(ops, operands)         ops: lt le gt ge eq ne in not_in is is_not;
+                                     len(operands) == len(ops) + 1 (`a < b < c`)
+      IfExp(test, body, orelse)      body if test else orelse
+      Call(func, args, kwargs, starargs, kwstarargs)
+                                     args: positional exprs; kwargs: Keyword nodes;
+                                     starargs: the `*x` exprs (after all positional args);
+                                     kwstarargs: the `**x` exprs
+      Keyword(name, value)
+      Attribute(value, attr)
+      Subscript(value, index)        index: Expr, Slice, or TupleExpr whose elts may be Slices
+                                     (`a[:, 1]`, `a[..., 0]`, `a[None]`)
+      Slice(lower, upper, step)
+      Lambda(params, defaults, body, vararg, kwarg)   body is one Expr
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Iterator, Optional, Union
+
+from gradcli.errors import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base of every node; the span is keyword-only and ignored by == and repr."""
+
+    span: Span = field(kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Stmt(Node):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Expr(Node):
+    pass
+
+
+# ------------------------------------------------------------------ module
+@dataclass(frozen=True, slots=True)
+class Module(Node):
+    body: tuple[Stmt, ...]
+
+
+# -------------------------------------------------------------- statements
+@dataclass(frozen=True, slots=True)
+class Assign(Stmt):
+    targets: tuple[Expr, ...]
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class AugAssign(Stmt):
+    target: Expr
+    op: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class ExprStmt(Stmt):
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class If(Stmt):
+    test: Expr
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class While(Stmt):
+    test: Expr
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class For(Stmt):
+    target: Expr
+    iter: Expr
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class With(Stmt):
+    context: Expr
+    target: Optional[Expr]
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDef(Stmt):
+    name: str
+    params: tuple[str, ...]
+    defaults: tuple[Expr, ...]
+    body: tuple[Stmt, ...]
+    vararg: Optional[str] = None
+    kwarg: Optional[str] = None
+    decorators: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClassDef(Stmt):
+    name: str
+    bases: tuple[Expr, ...]
+    keywords: tuple["Keyword", ...]
+    body: tuple[Stmt, ...]
+    decorators: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Return(Stmt):
+    value: Optional[Expr]
+
+
+@dataclass(frozen=True, slots=True)
+class Break(Stmt):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Continue(Stmt):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Pass(Stmt):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Import(Stmt):
+    module: str
+    alias: Optional[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFrom(Stmt):
+    module: str
+    names: tuple[tuple[str, Optional[str]], ...]
+    level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptHandler(Node):
+    type: Optional[Expr]
+    name: Optional[str]
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Try(Stmt):
+    body: tuple[Stmt, ...]
+    handlers: tuple[ExceptHandler, ...]
+    orelse: tuple[Stmt, ...] = ()
+    finalbody: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Raise(Stmt):
+    exc: Optional[Expr]
+    cause: Optional[Expr] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assert(Stmt):
+    test: Expr
+    msg: Optional[Expr] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delete(Stmt):
+    targets: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Global(Stmt):
+    names: tuple[str, ...]
+    nonlocal_: bool = False
+
+
+# ------------------------------------------------------------- expressions
+@dataclass(frozen=True, slots=True)
+class Name(Expr):
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Num(Expr):
+    value: Union[int, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Str(Expr):
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormattedValue(Expr):
+    value: Expr
+    conversion: Optional[str] = None
+    format_spec: Optional["FString"] = None
+
+
+@dataclass(frozen=True, slots=True)
+class FString(Expr):
+    parts: tuple[Union[Str, FormattedValue], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Expr):
+    value: Union[bool, None]
+
+
+@dataclass(frozen=True, slots=True)
+class Ellipsis(Expr):  # noqa: A001 - the node for `...`, as in Python's ast
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr(Expr):
+    elts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TupleExpr(Expr):
+    elts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DictExpr(Expr):
+    keys: tuple[Expr, ...]
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comprehension(Node):
+    target: Expr
+    iter: Expr
+    ifs: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ListComp(Expr):
+    elt: Expr
+    generators: tuple[Comprehension, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratorExp(Expr):
+    elt: Expr
+    generators: tuple[Comprehension, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryOp(Expr):
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp(Expr):
+    op: str
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Expr):
+    ops: tuple[str, ...]
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IfExp(Expr):
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword(Node):
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    func: Expr
+    args: tuple[Expr, ...] = ()
+    kwargs: tuple[Keyword, ...] = ()
+    starargs: tuple[Expr, ...] = ()
+    kwstarargs: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute(Expr):
+    value: Expr
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slice(Expr):
+    lower: Optional[Expr] = None
+    upper: Optional[Expr] = None
+    step: Optional[Expr] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscript(Expr):
+    value: Expr
+    index: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Lambda(Expr):
+    params: tuple[str, ...]
+    defaults: tuple[Expr, ...]
+    body: Expr
+    vararg: Optional[str] = None
+    kwarg: Optional[str] = None
+
+
+# ----------------------------------------------------------------- helpers
+def iter_child_nodes(node: Node) -> Iterator[Node]:
+    """The direct child nodes of `node`, in field order."""
+    for f in fields(node):
+        if f.name == "span":
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, Node):
+                    yield item
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node under `node` (itself first), depth-first, without recursion."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(iter_child_nodes(current))))
+
+
+def dump(node: Node) -> str:
+    """A compact one-line s-expression of a tree, for tests and debugging.
+
+    `parse_expression("-2^2")` dumps as ``(UnaryOp neg (BinOp pow (Num 2) (Num 2)))``.
+    Built with an explicit stack so deep trees cannot exhaust Python's recursion.
+    """
+    out: list[str] = []
+    stack: list[object] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Text):
+            out.append(item.text)
+        elif isinstance(item, Node):
+            parts: list[object] = [_Text("(" + type(item).__name__)]
+            for f in fields(item):
+                if f.name != "span":
+                    parts += [_Text(" "), getattr(item, f.name)]
+            parts.append(_Text(")"))
+            stack.extend(reversed(parts))
+        elif isinstance(item, tuple):
+            parts = [_Text("[")]
+            for i, sub in enumerate(item):
+                parts += ([_Text(" ")] if i else []) + [sub]
+            parts.append(_Text("]"))
+            stack.extend(reversed(parts))
+        else:
+            out.append(repr(item) if isinstance(item, str) else str(item))
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    text: str

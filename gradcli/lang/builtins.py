@@ -1,0 +1,302 @@
+"""The Python side of the language: builtins, user functions, exceptions, and guarded arithmetic.
+
+Every builtin here is safe by construction: no access to files, modules or
+object internals, and sizes are capped so no script can exhaust memory.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+from gradcli.engine import grad_mode, limits
+from gradcli.engine.tensor import Size, Tensor
+from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliError, IndexOutOfRange, Interrupted,
+                            LimitExceeded, NumericError, ShapeError, UnknownAttribute, UnknownName,
+                            ValueTypeError)
+from gradcli.lang import names
+from gradcli.lang.names import MODULES, type_name  # noqa: F401 - re-exported for the compiler
+from gradcli.show.values import format_value, repr_value, str_value  # noqa: F401 - re-exported
+
+
+class Output:
+    """Where print() and echoes go; the runner points `write` at its stream."""
+
+    write = staticmethod(sys.stdout.write)
+
+
+output = Output()
+
+MAX_INT_BITS = 100_000
+
+
+def check_length(n: int, span=None) -> None:
+    if n > limits.max_elements:
+        raise LimitExceeded(f"a sequence of {n:,} items is over the limit of {limits.max_elements:,}",
+                            span=span, hint="use smaller sizes, or raise --max-elements")
+
+
+def safe_pow(a, b):
+    if type(a) is int and type(b) is int and b > 0 and abs(a) > 1:
+        if b * a.bit_length() > MAX_INT_BITS:
+            raise LimitExceeded(f"{a} ** {b} is too large an integer",
+                                hint="use a float (2.0 ** 1000) or a tensor")
+    out = a ** b
+    if isinstance(out, complex):
+        return math.nan  # a negative base to a fractional power: nan, as for tensors
+    return out
+
+
+def safe_mul(a, b):
+    if isinstance(a, (list, tuple, str)) and isinstance(b, int):
+        check_length(len(a) * max(b, 0))
+    elif isinstance(b, (list, tuple, str)) and isinstance(a, int):
+        check_length(len(b) * max(a, 0))
+    return a * b
+
+
+def iterate(v, span):
+    if isinstance(v, (int, float, bool)) or v is None:
+        raise ValueTypeError(f"cannot iterate over {type_name(v)}", span=span)
+    try:
+        return iter(v)
+    except TypeError:
+        raise ValueTypeError(f"cannot iterate over {type_name(v)}", span=span) from None
+
+
+class GeneratorList(list):
+    """A generator expression, evaluated eagerly (it is only ever consumed once)."""
+
+
+# -- functions ------------------------------------------------------------------------------
+class UserFunction:
+    """A `def` or `lambda`: compiled body plus the frame it was defined in."""
+
+    __slots__ = ("name", "params", "defaults", "vararg", "kwarg", "body", "frame", "span", "runner",
+                 "display_name")
+
+    def __init__(self, name, params, defaults, vararg, kwarg, body, frame, span, runner):
+        self.name, self.params, self.defaults = name, params, defaults
+        self.vararg, self.kwarg, self.body, self.frame, self.span = vararg, kwarg, body, frame, span
+        self.runner = runner
+        self.display_name = f"<function {name}>"
+
+    def __call__(self, *args, **kwargs):
+        return self.runner(self, args, kwargs)
+
+
+def bind_arguments(fn: UserFunction, args, kwargs) -> dict:
+    params = fn.params
+    local = {}
+    n = len(params)
+    if len(args) > n and fn.vararg is None:
+        raise ValueTypeError(f"{fn.name}() takes {n} positional argument{'s' * (n != 1)} but "
+                             f"{len(args)} were given")
+    for p, a in zip(params, args):
+        local[p] = a
+    if fn.vararg is not None:
+        local[fn.vararg] = tuple(args[n:])
+    extra = {}
+    for k, v in kwargs.items():
+        if k in params:
+            if k in local:
+                raise ValueTypeError(f"{fn.name}() got multiple values for argument '{k}'")
+            local[k] = v
+        elif fn.kwarg is not None:
+            extra[k] = v
+        else:
+            raise ValueTypeError(f"{fn.name}() got an unexpected keyword argument '{k}'")
+    if fn.kwarg is not None:
+        local[fn.kwarg] = extra
+    first_default = n - len(fn.defaults)
+    for i, p in enumerate(params):
+        if p not in local:
+            if i >= first_default:
+                local[p] = fn.defaults[i - first_default]
+            else:
+                raise ValueTypeError(f"{fn.name}() missing required argument '{p}'")
+    return local
+
+
+def _allowed_types():
+    from gradcli.engine import optim
+    return {int, float, bool, str, list, tuple, dict, range, enumerate, zip, reversed, Size,
+            grad_mode.no_grad, grad_mode.enable_grad, grad_mode.set_grad_enabled, grad_mode.detect_anomaly,
+            optim.SGD}
+
+
+ALLOWED_TYPES: set = set()
+
+
+def call(f, args, kwargs, span):
+    """Call a language value. Only functions from the tables and user functions are callable."""
+    if isinstance(f, type):
+        if not ALLOWED_TYPES:
+            ALLOWED_TYPES.update(_allowed_types())
+        if f not in ALLOWED_TYPES:
+            raise ValueTypeError(f"{f.__name__} cannot be called in gradcli", span=span)
+    elif not callable(f) or isinstance(f, (Tensor, names.Namespace)):
+        raise ValueTypeError(f"{type_name(f)} is not callable", span=span)
+    try:
+        return f(*args, **kwargs)
+    except GradcliError as e:
+        raise e.with_span(span)
+    except KeyboardInterrupt:
+        raise
+    except RecursionError:
+        raise LimitExceeded("too deeply nested to evaluate", span=span,
+                            hint="check for runaway recursion") from None
+    except (ArithmeticError, TypeError, ValueError, IndexError, KeyError, MemoryError) as exc:
+        from gradcli.lang.compiler import translate
+        raise translate(exc, span) from None
+
+
+# -- exceptions the language can catch and raise ----------------------------------------------
+class ExceptionKind:
+    """`RuntimeError`, `ValueError`, ... as the language sees them: names to catch and raise."""
+
+    def __init__(self, name, matches):
+        self.name = name
+        self.matches = matches  # gradcli error classes this kind catches
+        self.display_name = f"<class '{name}'>"
+
+    def __call__(self, *args):
+        return RaisedError(self, " ".join(str_value(a) for a in args))
+
+
+class RaisedError(GradcliError):
+    kind = "raised"
+
+    def __init__(self, exc_kind: ExceptionKind, message: str):
+        super().__init__(f"{exc_kind.name}: {message}" if message else exc_kind.name)
+        self.exc_kind = exc_kind
+        self.text = message
+
+
+class AssertionFailed(GradcliError):
+    kind = "assertion"
+
+
+_ENGINE = (AutogradError, ShapeError, DTypeError, NumericError, ArgumentError)
+EXCEPTIONS = {
+    "Exception": ExceptionKind("Exception", (GradcliError,)),
+    "RuntimeError": ExceptionKind("RuntimeError", _ENGINE),
+    "ValueError": ExceptionKind("ValueError", (ArgumentError,)),
+    "TypeError": ExceptionKind("TypeError", (ValueTypeError,)),
+    "IndexError": ExceptionKind("IndexError", (IndexOutOfRange,)),
+    "KeyError": ExceptionKind("KeyError", (IndexOutOfRange,)),
+    "NameError": ExceptionKind("NameError", (UnknownName,)),
+    "AttributeError": ExceptionKind("AttributeError", (UnknownAttribute,)),
+    "ZeroDivisionError": ExceptionKind("ZeroDivisionError", (ArgumentError,)),
+    "AssertionError": ExceptionKind("AssertionError", (AssertionFailed,)),
+}
+EXCEPTIONS["ArithmeticError"] = EXCEPTIONS["ZeroDivisionError"]
+EXCEPTIONS["LookupError"] = EXCEPTIONS["IndexError"]
+
+
+def exception_matches(err: GradcliError, kinds) -> bool:
+    if isinstance(kinds, tuple):
+        return any(exception_matches(err, k) for k in kinds)
+    if not isinstance(kinds, ExceptionKind):
+        raise ValueTypeError(f"except needs an exception name such as RuntimeError, not {type_name(kinds)}")
+    if isinstance(err, RaisedError):
+        return err.exc_kind is kinds or kinds.name == "Exception"
+    return isinstance(err, kinds.matches)
+
+
+class CaughtError:
+    """The value bound by `except ... as e`: prints its message."""
+
+    def __init__(self, err: GradcliError):
+        self.err = err
+        self.display_name = err.text if isinstance(err, RaisedError) else err.message
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+def user_raise(value) -> GradcliError:
+    if isinstance(value, ExceptionKind):
+        return RaisedError(value, "")
+    if isinstance(value, RaisedError):
+        return value
+    if isinstance(value, CaughtError):
+        return value.err
+    return ValueTypeError(f"raise needs an exception such as ValueError('...'), not {type_name(value)}")
+
+
+# -- builtins -------------------------------------------------------------------------------
+def _print(*args, sep=" ", end="\n"):
+    if not isinstance(sep, str) or not isinstance(end, str):
+        raise ValueTypeError("print() sep and end must be strings")
+    output.write(sep.join(str_value(a) for a in args) + end)
+
+
+def _sized(kind):
+    def make(*args):
+        if args and hasattr(args[0], "__len__") and not isinstance(args[0], (dict, str)):
+            check_length(len(args[0]))
+        out = kind(*args)
+        check_length(len(out))
+        return out
+    make.__name__ = kind.__name__
+    return make
+
+
+def _round(x, ndigits=None):
+    if isinstance(x, Tensor):
+        x = x.item()
+    return round(x) if ndigits is None else round(x, ndigits)
+
+
+def _isinstance(value, kinds):
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    for k in kinds:
+        if not isinstance(k, type):
+            raise ValueTypeError("isinstance() needs types such as int, float or torch.Tensor")
+    return isinstance(value, kinds)
+
+
+def _str(v=""):
+    return str_value(v)
+
+
+def _float(v=0.0):
+    return float(v.item() if isinstance(v, Tensor) else v)
+
+
+def _int(v=0, *base):
+    return int(v.item() if isinstance(v, Tensor) else v, *base)
+
+
+def _sorted(items, key=None, reverse=False):
+    items = list(items)
+    check_length(len(items))
+    return sorted(items, key=key, reverse=reverse)
+
+
+BUILTINS: dict = dict(names.BARE)
+BUILTINS.update(
+    print=_print, len=len, range=range, abs=abs, min=min, max=max, round=_round, float=_float, int=_int,
+    bool=bool, str=_str, repr=repr_value, enumerate=enumerate, zip=zip, list=_sized(list),
+    tuple=_sized(tuple), dict=dict, sorted=_sorted, reversed=reversed, any=any, all=all, isinstance=_isinstance,
+    True_=True,
+)
+del BUILTINS["True_"]
+BUILTINS["sum"] = lambda items, start=0: sum(items, start)
+BUILTINS.update(EXCEPTIONS)
+# math on plain numbers and tensors alike: sum/min/max of tensors are torch's when given a tensor
+for _name in ("sum", "min", "max", "abs"):
+    _python = BUILTINS[_name]
+    _torch = names.api.TORCH.get(_name)
+    if _torch is not None:
+        def _either(*args, _python=_python, _torch=_torch, **kw):
+            if args and isinstance(args[0], Tensor):
+                return _torch(*args, **kw)
+            return _python(*args, **kw)
+        BUILTINS[_name] = _either
+
+CONTEXT_TYPES = (grad_mode.no_grad, grad_mode.set_grad_enabled, grad_mode.detect_anomaly)
+SUBSCRIPTABLE = (Tensor, list, tuple, str, dict, range)
+
+__all__ = ["Interrupted"]

@@ -1,0 +1,92 @@
+"""How language values print: Python's repr, with PyTorch's forms for torch objects.
+
+`repr_value` is what the REPL echoes and what `print` shows for a tensor; it
+never prints a memory address, so output is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gradcli.engine.tensor import Size, Tensor
+from gradcli.show.tensor_repr import format_tensor
+
+
+def tensor_repr(t: Tensor) -> str:
+    fn = t.grad_fn
+    return format_tensor(t.array, t.dtype.name, fn.name if fn is not None else None, t.requires_grad)
+
+
+def repr_value(v) -> str:
+    """Python's repr for plain values, PyTorch's for tensors, sizes and graph nodes."""
+    if isinstance(v, Tensor):
+        return tensor_repr(v)
+    if v is None or isinstance(v, (bool, int, str)):
+        return repr(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, Size):
+        return repr(v)
+    if isinstance(v, tuple):
+        named = getattr(type(v), "_fields", None)
+        if named is not None and hasattr(type(v), "torch_name"):
+            inner = ",\n".join(f"{f}={repr_value(x)}" for f, x in zip(named, v))
+            return f"{type(v).torch_name}(\n{inner})"
+        if len(v) == 1:
+            return f"({repr_value(v[0])},)"
+        return "(" + ", ".join(repr_value(x) for x in v) + ")"
+    if isinstance(v, list):
+        return "[" + ", ".join(repr_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{repr_value(k)}: {repr_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, range):
+        return repr(v)
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return repr(v.item())
+    describe = getattr(type(v), "describe", None)
+    if describe is not None:
+        return v.describe()
+    name = getattr(v, "display_name", None)
+    if name is not None:
+        return name
+    if hasattr(v, "next_functions"):
+        return f"<{v.name}>"
+    return repr(v)
+
+
+def str_value(v) -> str:
+    """What `print(v)` shows: strings bare, everything else as its repr."""
+    if isinstance(v, str):
+        return v
+    return repr_value(v)
+
+
+def format_value(v, spec: str) -> str:
+    """f-string formatting: a one-element tensor formats as its Python number, as in PyTorch."""
+    if isinstance(v, Tensor):
+        if v.array.ndim == 0 or (spec and v.array.size == 1):
+            v = v.item()
+        elif not spec:
+            return tensor_repr(v)
+    if isinstance(v, (int, float, str, bool)) or v is None:
+        return format(v, spec)
+    if spec:
+        return format(str_value(v), spec)
+    return str_value(v)
+
+
+def shortest(x: float) -> str:
+    """A float in shortest round-trip form without a needless `.0`: 330, 0.2, -1.5e-07, inf."""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int):
+        return str(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == int(x) and abs(x) < 1e16:
+        return str(int(x)) if x != 0 or math.copysign(1, x) > 0 else "-0"
+    return repr(float(x))
