@@ -123,7 +123,11 @@ def _as_method(fn):
     return lambda self, *args, **kw: fn(self, *args, **kw)
 
 
-for _name, _fn in METHODS.items():
+_OWN = set(vars(Tensor))  # state methods written in tensor.py stay as they are
+for _name, _fn in list(METHODS.items()):
+    if _name in _OWN:
+        del METHODS[_name]
+        continue
     setattr(Tensor, _name, _as_method(_fn))
 
 # Operators. Reflected forms keep the tensor first, as PyTorch records them.

@@ -1,3 +1,674 @@
-"""nn.functional ops (placeholder while being written)."""
-FUNCTIONS: dict = {}
-FUNCTIONAL: dict = {}
+"""torch.nn.functional: softmax family, losses and the extra activations.
+
+Each loss is one node with PyTorch's grad_fn name and formula (the clamps,
+epsilons and stable forms torch uses), so values and `next_functions` match.
+`cross_entropy` is not a node of its own: like torch it composes log_softmax
+with nll_loss (class indices) or with mul/sum/neg/div (class probabilities).
+Backward rules use operators and `Op.call`; sums over a dimension inside them
+go through the Tensor `.sum` method on Tensors (create_graph) and NumPy on arrays.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from gradcli.engine import dtypes
+from gradcli.engine.function import Function
+from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
+                                           Tanh, Where, promote, to_dtype)
+from gradcli.engine.tensor import Tensor
+from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliWarning, IndexOutOfRange,
+                            ShapeError, ValueTypeError)
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# -- helpers that work on arrays (plain backward) and Tensors (create_graph) -------------------
+def _sum_keep(x, axis):
+    """Σ over one axis, keeping it, differentiably when x is a Tensor."""
+    if isinstance(x, Tensor):
+        return x.sum(axis, keepdim=True)
+    return np.sum(x, axis=axis, keepdims=True)
+
+
+def _unsqueeze(x, axis):
+    if isinstance(x, Tensor):
+        return x.unsqueeze(axis)
+    return np.expand_dims(x, axis)
+
+
+def _reduce(loss, reduction, n=None):
+    """Apply a loss reduction to a per-element array (mean divides by n, default its size)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=loss.dtype)
+    if reduction == "sum":
+        return total
+    return np.true_divide(total, loss.size if n is None else n).astype(loss.dtype)
+
+
+def _scale(g, reduction, n):
+    """The incoming gradient as a per-element factor (mean spreads it over n elements)."""
+    return g / n if reduction == "mean" else g
+
+
+# -- softmax family ------------------------------------------------------------------------------
+class Softmax(Function):
+    name = "SoftmaxBackward0"
+    saves = ("out",)
+    rule = ("∂ softmax(u)ᵢ/∂uⱼ = yᵢ(δᵢⱼ − yⱼ)",)
+
+    def forward(self, a, dim):
+        self.dim = dim
+        if dim is None:  # a 0-d tensor: softmax over one element
+            return np.ones_like(a)
+        e = np.exp(a - a.max(axis=dim, keepdims=True))
+        e /= e.sum(axis=dim, keepdims=True)
+        return e
+
+    def backward(self, g, a, out):
+        if self.dim is None:
+            return (g * 0,)
+        return (out * (g - _sum_keep(g * out, self.dim)),)
+
+
+class LogSoftmax(Function):
+    name = "LogSoftmaxBackward0"
+    saves = ("out",)
+    rule = ("∂ log_softmax(u)ᵢ/∂uⱼ = δᵢⱼ − softmax(u)ⱼ",)
+
+    def forward(self, a, dim):
+        self.dim = dim
+        if dim is None:
+            return np.zeros_like(a)
+        shifted = a - a.max(axis=dim, keepdims=True)  # log-sum-exp never sees a large exponent
+        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        return shifted
+
+    def backward(self, g, a, out):
+        if self.dim is None:
+            return (g * 0,)
+        return (g - Exp.call(out) * _sum_keep(g, self.dim),)
+
+
+def _softmax_input(input, dim, dtype, who):
+    input = _tensor_arg(input, "input", who)
+    if dtype is not None:
+        if not isinstance(dtype, dtypes.DType):
+            raise ValueTypeError(f"{who}() dtype must be a torch dtype such as torch.float64, not {dtype!r}")
+        input = to_dtype(input, dtype.np)
+    if input.array.dtype.kind != "f":
+        raise DTypeError(f"{who}() needs a floating-point tensor, not {input.dtype}",
+                         hint="convert it first: x.float()")
+    if dim is None:
+        raise ArgumentError(f"{who}() needs the dimension to normalise over",
+                            hint=f"pass dim, e.g. {who}(x, dim=1) or x.{who}(-1)")
+    axis = input._dim(dim)
+    return input, (axis if input.array.ndim else None)
+
+
+def _implicit_dim(who, ndim, dim):
+    """torch.nn.functional's deprecated choice when dim is left out (with its warning)."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"F.{who}() without dim picks a dimension implicitly; pass dim=... to be explicit",
+                  GradcliWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, dtype=None):
+    input, axis = _softmax_input(input, dim, dtype, "softmax")
+    return Softmax.apply(input, dim=axis)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    input, axis = _softmax_input(input, dim, dtype, "log_softmax")
+    return LogSoftmax.apply(input, dim=axis)
+
+
+def f_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input = _tensor_arg(input, "input", "softmax")
+    return softmax(input, _implicit_dim("softmax", input.array.ndim, dim), dtype)
+
+
+def f_log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input = _tensor_arg(input, "input", "log_softmax")
+    return log_softmax(input, _implicit_dim("log_softmax", input.array.ndim, dim), dtype)
+
+
+# -- losses --------------------------------------------------------------------------------------
+class MseLoss(Function):
+    name = "MseLossBackward0"
+    saves = (0, 1)
+    broadcasts = True  # only restores each input's dtype: shapes are equal by the time it runs
+    rule = ("∂ mean((u−t)²)/∂u = 2(u−t)/n", "∂ mean((u−t)²)/∂t = −2(u−t)/n")
+
+    def forward(self, a, b, reduction):
+        self.reduction = reduction
+        a, b, _ = promote(a, b)
+        d = a - b
+        self.n = d.size
+        return _reduce(d * d, reduction)
+
+    def backward(self, g, a, b):
+        norm = 2 / self.n if self.reduction == "mean" else 2
+        ga = (a - b) * norm * g
+        return (ga if self.needs(0) else None, -ga if self.needs(1) else None)
+
+
+class BinaryCrossEntropy(Function):
+    name = "BinaryCrossEntropyBackward0"
+    saves = (0, 1)
+    rule = ("∂ bce/∂x = (x − y) / (x(1 − x))", "∂ bce/∂y = −logit(x)")
+    EPSILON = 1e-12  # torch's floor for x(1 − x) in the gradient
+
+    def forward(self, x, y, weight, reduction):
+        self.weight, self.reduction, self.n = weight, reduction, x.size
+        with np.errstate(divide="ignore"):  # log(0) = -inf, floored at -100 as torch does
+            loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+        if weight is not None:
+            loss *= weight
+        return _reduce(loss, reduction)
+
+    def backward(self, g, x, y):
+        gx = gy = None
+        w = self.weight
+        if self.needs(0):
+            gx = g * (x - y) / Clamp.call((1 - x) * x, min=self.EPSILON)
+            if w is not None:
+                gx = Mul.call(gx, w)
+            if self.reduction == "mean":
+                gx = gx / self.n
+        if self.needs(1):
+            gy = (Log.call(x) - Log1p.call(-x)) * (-g)
+            if w is not None:
+                gy = Mul.call(gy, w)
+            if self.reduction == "mean":
+                gy = gy / self.n
+        return gx, gy
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    name = "BinaryCrossEntropyWithLogitsBackward0"
+    saves = (0, 1)
+    broadcasts = True  # restores the dtype of a lower-precision target
+    rule = ("∂ bce(σ(z))/∂z = σ(z) − y", "∂ bce(σ(z))/∂y = −z")
+
+    def forward(self, z, y, weight, pos_weight, reduction):
+        self.weight, self.pos_weight, self.reduction, self.n = weight, pos_weight, reduction, z.size
+        z, y, _ = promote(z, y)
+        # log σ(z) = min(z, 0) − log1p(exp(−|z|)): no overflow for any z
+        log_sig = np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
+        if pos_weight is not None:
+            log_sig *= (pos_weight - 1) * y + 1
+        loss = (1 - y) * z - log_sig
+        if weight is not None:
+            loss *= weight
+        return _reduce(loss, self.reduction)
+
+    def backward(self, g, z, y):
+        w, pw = self.weight, self.pos_weight
+        gz = gy = None
+        if self.needs(0):
+            if pw is None:
+                gz = (Sigmoid.call(z) - y) * g
+            else:
+                t = Mul.call(y, pw)
+                gz = ((t + 1 - y) * Sigmoid.call(z) - t) * g
+        if self.needs(1):
+            if pw is None:
+                gy = -z * g
+            else:
+                gy = (_log_sigmoid(-z) - Mul.call(_log_sigmoid(z), pw)) * g
+        out = []
+        for grad in (gz, gy):
+            if grad is not None:
+                if w is not None:
+                    grad = Mul.call(grad, w)
+                if self.reduction == "mean":
+                    grad = grad / self.n
+            out.append(grad)
+        return tuple(out)
+
+
+def _log_sigmoid(z):
+    if isinstance(z, Tensor):
+        return Minimum.call(z, 0.0) - Log1p.call(Exp.call(-abs(z)))
+    return np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
+
+
+class NllLoss(Function):
+    """Negative log-likelihood of class indices; the target and weight are parameters, not slots."""
+
+    name = "NllLossBackward0"
+    saves = (0,)  # torch saves the input too, so a second backward is refused the same way
+    rule = ("∂ nll/∂uᵢₖ = −w_k (÷ Σw for mean) where k = targetᵢ, else 0",)
+
+    def forward(self, x, target, weight, ignore_index, reduction):
+        self.reduction = reduction
+        keep = target != ignore_index
+        t = np.where(keep, target, 0).astype(np.intp)
+        if weight is None:
+            w = keep.astype(x.dtype)
+        else:
+            w = np.where(keep, weight[t], 0).astype(x.dtype)
+        self.t, self.w = t, w
+        if x.ndim == 1:
+            picked = x[t]
+        else:
+            picked = np.take_along_axis(x, t[:, None], axis=1)[:, 0]
+        loss = np.where(keep, -picked * w, 0).astype(x.dtype, copy=False)
+        if reduction == "mean":
+            self.total = w.sum(dtype=x.dtype)
+            return np.true_divide(loss.sum(dtype=x.dtype), self.total).astype(x.dtype)
+        return _reduce(loss, reduction)
+
+    def backward(self, g, x):
+        coef = -self.w
+        if self.reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = np.where(self.w != 0, coef / self.total, 0).astype(self.w.dtype)
+        dense = np.zeros(x.shape, dtype=self.w.dtype)
+        if x.ndim == 1:
+            dense[self.t] = coef
+        else:
+            np.put_along_axis(dense, self.t[:, None], coef[:, None], axis=1)
+            if self.reduction == "none":
+                g = _unsqueeze(g, 1)
+        return (Mul.call(g, dense),)
+
+
+class DivScalar(Function):
+    """`tensor / number` as torch records it from C++ (cross_entropy's mean): one slot."""
+
+    name = "DivBackward1"
+    rule = ("∂(u/c)/∂u = 1/c",)
+
+    def forward(self, a, other):
+        self.other = other
+        return Div.forward(self, a, other)
+
+    def backward(self, g, a):
+        return (g / self.other,)
+
+
+class MulScalar(Function):
+    """`tensor * number` as torch records it from C++ (label smoothing): one slot."""
+
+    name = "MulBackward1"
+    rule = ("∂(u·c)/∂u = c",)
+
+    def forward(self, a, other):
+        self.other = other
+        return Mul.forward(self, a, other)
+
+    def backward(self, g, a):
+        return (g * self.other,)
+
+
+class MaskedFill(Function):
+    """`u.masked_fill(mask, value)`: the mask and value are parameters; filled places get no gradient."""
+
+    name = "MaskedFillBackward0"
+    rule = ("∂/∂u = 0 where mask else 1",)
+
+    def forward(self, a, mask, value):
+        self.mask = mask
+        return np.where(mask, np.asarray(value, dtype=a.dtype), a)
+
+    def backward(self, g, a):
+        return (Where.call(self.mask, g * 0, g),)
+
+
+# -- loss bindings: argument checks, then one node --------------------------------------------
+def _tensor_arg(x, what, who):
+    if isinstance(x, Tensor):
+        return x
+    raise ValueTypeError(f"{who}() needs a tensor as {what}, not {type(x).__name__}",
+                         hint="wrap numbers in torch.tensor(...)")
+
+
+def _reduction(reduction, size_average=None, reduce=None, who="loss"):
+    if size_average is not None or reduce is not None:  # torch's deprecated spelling
+        warnings.warn(f"{who}(): size_average and reduce are deprecated; use reduction=",
+                      GradcliWarning, stacklevel=3)
+        if reduce is False:
+            return "none"
+        return "sum" if size_average is False else "mean"
+    if reduction not in REDUCTIONS:
+        raise ArgumentError(f"{reduction!r} is not a valid reduction",
+                            hint="use reduction='mean', 'sum' or 'none'")
+    return reduction
+
+
+def _float_input(input, who):
+    if input.array.dtype.kind != "f":
+        raise DTypeError(f"{who}() needs a floating-point input, not {input.dtype}",
+                         hint="convert it first: x.float()")
+
+
+def _same_shape(input, target, who):
+    if input.array.shape != target.array.shape:
+        raise ShapeError(f"{who}(): the target has shape {list(target.shape)} but the input has shape "
+                         f"{list(input.shape)}; they must be the same",
+                         hint="reshape the target (or the input) so the two shapes match")
+
+
+def _constant(t, what, who, shape, dtype):
+    """A weight-like argument as an array: no gradient flows to it (as in torch)."""
+    if t is None:
+        return None
+    t = _tensor_arg(t, what, who)
+    if t.requires_grad:
+        raise AutogradError(f"{who}() is not differentiable with respect to {what}, so it cannot require grad",
+                            hint=f"pass {what}.detach()")
+    a = t.array
+    try:
+        out = np.broadcast_shapes(a.shape, shape)
+    except ValueError:
+        out = None
+    if out != tuple(shape):
+        raise ShapeError(f"{who}(): {what} of shape {list(a.shape)} does not broadcast to the input's shape "
+                         f"{list(shape)}", hint=f"give {what} a shape that broadcasts to {list(shape)}")
+    return a.astype(dtype, copy=False)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    input, target = _tensor_arg(input, "input", "mse_loss"), _tensor_arg(target, "target", "mse_loss")
+    reduction = _reduction(reduction, size_average, reduce, "mse_loss")
+    _float_input(input, "mse_loss")
+    si, st = input.array.shape, target.array.shape
+    if si != st:
+        try:
+            shape = np.broadcast_shapes(si, st)
+        except ValueError:
+            raise ShapeError(f"mse_loss(): the input of shape {list(si)} and the target of shape {list(st)} "
+                             "cannot be broadcast together",
+                             hint="give the target the input's shape") from None
+        warnings.warn(f"mse_loss(): the target shape {list(st)} differs from the input shape {list(si)}; "
+                      "they are broadcast, which is rarely intended", GradcliWarning, stacklevel=2)
+        input, target = _expand(input, shape), _expand(target, shape)
+    return MseLoss.apply(input, target, reduction=reduction)
+
+
+def _expand(t, shape):
+    if t.array.shape == shape:
+        return t
+    if t.requires_grad:
+        return t.expand(*shape)
+    return Tensor(np.broadcast_to(t.array, shape))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    who = "binary_cross_entropy"
+    input, target = _tensor_arg(input, "input", who), _tensor_arg(target, "target", who)
+    reduction = _reduction(reduction, size_average, reduce, who)
+    _float_input(input, who)
+    _same_shape(input, target, who)
+    x, y = input.array, target.array
+    if y.dtype != x.dtype:
+        raise DTypeError(f"{who}(): the target has dtype {target.dtype} but the input has {input.dtype}",
+                         hint="convert the target: target.to(input.dtype)")
+    if not ((x >= 0) & (x <= 1)).all():
+        raise ArgumentError(f"{who}(): every input value must be a probability between 0 and 1",
+                            hint="apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores")
+    if not ((y >= 0) & (y <= 1)).all():
+        raise ArgumentError(f"{who}(): every target value must be between 0 and 1",
+                            hint="targets are probabilities (0. or 1. for hard labels)")
+    w = _constant(weight, "weight", who, x.shape, x.dtype)
+    return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    who = "binary_cross_entropy_with_logits"
+    input, target = _tensor_arg(input, "input", who), _tensor_arg(target, "target", who)
+    reduction = _reduction(reduction, size_average, reduce, who)
+    _float_input(input, who)
+    _same_shape(input, target, who)
+    if target.array.dtype.kind != "f":
+        raise DTypeError(f"{who}(): the target must be floating point, not {target.dtype}",
+                         hint="convert it: target.float()")
+    dt = promote(input.array, target.array)[2]
+    w = _constant(weight, "weight", who, input.array.shape, dt)
+    pw = _constant(pos_weight, "pos_weight", who, input.array.shape, dt)
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction)
+
+
+def _class_weight(weight, classes, dtype, who):
+    if weight is None:
+        return None
+    w = _constant(weight, "weight", who, (classes,), dtype)
+    if w.shape != (classes,):
+        raise ShapeError(f"{who}(): weight must hold one value per class ({classes}), but has shape "
+                         f"{list(w.shape)}", hint=f"pass a weight of shape [{classes}]")
+    return w
+
+
+def _check_targets(input, target, ignore_index, who):
+    """nll_loss's input (N, C) or (C,) and int64 class-index target (N,) or ()."""
+    x, t = input.array, target.array
+    if t.dtype not in (np.int64, np.uint8):
+        raise DTypeError(f"{who}(): class-index targets must be int64 (or uint8), not {target.dtype}",
+                         hint="convert them: target.long()")
+    if x.ndim not in (1, 2):
+        raise ShapeError(f"{who}(): the input must have shape (N, C) or (C,), but has shape {list(x.shape)}",
+                         hint="reshape to (batch, classes), e.g. x.reshape(-1, C)")
+    want = x.shape[:1] if x.ndim == 2 else ()
+    if t.shape != want:
+        raise ShapeError(f"{who}(): an input of shape {list(x.shape)} needs a target of shape {list(want)}, "
+                         f"but the target has shape {list(t.shape)}",
+                         hint="one class index per row of the input")
+    classes = x.shape[-1]
+    bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
+    if bad.any():
+        value = int(t[bad].flat[0]) if t.ndim else int(t)
+        raise IndexOutOfRange(f"{who}(): target class {value} is out of range for {classes} classes",
+                              hint=f"class indices go from 0 to {classes - 1}")
+    return classes
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    who = "nll_loss"
+    input, target = _tensor_arg(input, "input", who), _tensor_arg(target, "target", who)
+    reduction = _reduction(reduction, size_average, reduce, who)
+    _float_input(input, who)
+    classes = _check_targets(input, target, ignore_index, who)
+    w = _class_weight(weight, classes, input.array.dtype, who)
+    return NllLoss.apply(input, target=target.array, weight=w, ignore_index=ignore_index,
+                         reduction=reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    who = "cross_entropy"
+    input, target = _tensor_arg(input, "input", who), _tensor_arg(target, "target", who)
+    reduction = _reduction(reduction, size_average, reduce, who)
+    _float_input(input, who)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ArgumentError(f"{who}(): label_smoothing must be between 0 and 1, not {label_smoothing}")
+    if input.array.ndim == 0:
+        raise ShapeError(f"{who}(): the input must have shape (N, C) or (C,), not a 0-d tensor",
+                         hint="pass one score per class")
+    class_dim = 0 if input.array.ndim == 1 else 1
+    if target.array.dtype.kind == "f":
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim)
+    classes = _check_targets(input, target, ignore_index, who)
+    _class_weight(weight, classes, input.array.dtype, who)
+    logp = LogSoftmax.apply(input, dim=class_dim)
+    loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    if not label_smoothing:
+        return loss
+    return _smoothed(logp, loss, target, weight, ignore_index, reduction, label_smoothing, class_dim)
+
+
+def _smoothed(logp, loss, target, weight, ignore_index, reduction, eps, class_dim):
+    """torch's label-smoothing composite: (1−ε)·nll + ε/C · (−Σ_c log p), ignored rows excluded."""
+    classes = logp.array.shape[class_dim]
+    ignore = target.array == ignore_index
+    if weight is None:
+        smooth = Neg.apply(logp.sum(class_dim))
+    else:
+        w = weight.array.astype(logp.array.dtype, copy=False)
+        smooth = Neg.apply(Mul.apply(logp, w.reshape((1, classes)) if class_dim else w).sum(class_dim))
+    smooth = MaskedFill.apply(smooth, mask=ignore, value=0.0)
+    if reduction == "mean":
+        kept = target.array[~ignore]
+        if weight is None:
+            denom = np.asarray(kept.size, dtype=np.int64)
+        else:
+            denom = weight.array[kept].sum(dtype=weight.array.dtype)
+        smooth = Div.apply(smooth.sum(), Tensor(np.asarray(denom)))
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return MulScalar.apply(loss, other=1 - eps) + MulScalar.apply(smooth, other=eps / classes)
+
+
+def _cross_entropy_probs(input, target, weight, reduction, eps, class_dim):
+    """Class-probability targets: −Σ target·log_softmax(input), as torch composes it."""
+    who = "cross_entropy"
+    if target.array.shape != input.array.shape:
+        raise ShapeError(f"{who}(): probability targets must have the input's shape {list(input.shape)}, "
+                         f"but have shape {list(target.shape)}",
+                         hint="pass class indices (int64, one per row) or one probability per class")
+    classes = input.array.shape[class_dim]
+    w = _class_weight(weight, classes, input.array.dtype, who)
+    logp = LogSoftmax.apply(input, dim=class_dim)
+    if eps:
+        target = target * (1 - eps) + eps / classes
+    prod = Mul.apply(logp, target)
+    if w is not None:
+        prod = Mul.apply(prod, w.reshape((1, classes) + (1,) * (input.array.ndim - 2)) if class_dim else w)
+    if reduction == "none":
+        return Neg.apply(prod.sum(class_dim))
+    loss = Neg.apply(prod.sum())
+    if reduction == "sum":
+        return loss
+    rows = input.array.size // classes if classes else 0
+    return DivScalar.apply(loss, other=rows if rows else math.nan)
+
+
+# -- extra activations --------------------------------------------------------------------------
+class LeakyRelu(Function):
+    name = "LeakyReluBackward0"
+    saves = (0,)
+    rule = ("∂ leaky_relu(u)/∂u = 1 if u > 0 else slope",)
+
+    def forward(self, a, negative_slope):
+        self.slope = negative_slope
+        return np.where(a > 0, a, a * negative_slope).astype(a.dtype, copy=False)
+
+    def backward(self, g, a):
+        return (Where.call(a > 0, g, g * self.slope),)
+
+
+class Softplus(Function):
+    name = "SoftplusBackward0"
+    saves = (0,)
+    rule = ("∂ softplus(u)/∂u = σ(βu) (1 above the threshold)",)
+
+    def forward(self, a, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+        z = a * beta
+        with np.errstate(over="ignore"):
+            soft = np.log1p(np.exp(np.minimum(z, threshold))) / beta
+        return np.where(z > threshold, a, soft).astype(a.dtype, copy=False)
+
+    def backward(self, g, a):
+        z = a * self.beta
+        return (Where.call(z > self.threshold, g, g * Sigmoid.call(z)),)
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+class Erf(Function):
+    """erf, needed by the exact GELU (NumPy has none); not exported as torch.erf here."""
+
+    name = "ErfBackward0"
+    saves = (0,)
+    rule = ("∂ erf(u)/∂u = 2/√π · exp(−u²)",)
+
+    def forward(self, a):
+        return _erf(a).astype(a.dtype)
+
+    def backward(self, g, a):
+        return (g * (2 / math.sqrt(math.pi)) * Exp.call(-(a * a)),)
+
+
+class Gelu(Function):
+    name = "GeluBackward0"
+    saves = (0,)
+    rule = ("∂ gelu(u)/∂u = Φ(u) + u·φ(u)",)
+    K = math.sqrt(2 / math.pi)
+
+    def forward(self, a, approximate):
+        self.approximate = approximate
+        if approximate == "tanh":
+            return (0.5 * a * (1 + np.tanh(self.K * (a + 0.044715 * a ** 3)))).astype(a.dtype, copy=False)
+        return (a * 0.5 * (1 + _erf(a * (1 / math.sqrt(2))).astype(a.dtype))).astype(a.dtype, copy=False)
+
+    def backward(self, g, a):
+        if self.approximate == "tanh":
+            inner = (a + a * a * a * 0.044715) * self.K
+            th = Tanh.call(inner)
+            d_inner = (a * a * (3 * 0.044715) + 1) * self.K
+            return (g * ((th + 1) * 0.5 + a * 0.5 * (1 - th * th) * d_inner),)
+        cdf = (Erf.call(a * (1 / math.sqrt(2))) + 1) * 0.5
+        pdf = Exp.call(a * a * -0.5) * (1 / math.sqrt(2 * math.pi))
+        return (g * (cdf + a * pdf),)
+
+
+def _float_activation(input, who):
+    input = _tensor_arg(input, "input", who)
+    _float_input(input, who)
+    return input
+
+
+def relu(input, inplace=False):
+    input = _tensor_arg(input, "input", "relu")
+    return input.relu_() if inplace else Relu.apply(input)
+
+
+def sigmoid(input):
+    return Sigmoid.apply(_tensor_arg(input, "input", "sigmoid"))
+
+
+def tanh(input):
+    return Tanh.apply(_tensor_arg(input, "input", "tanh"))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    input = _float_activation(input, "leaky_relu")
+    out = LeakyRelu.apply(input, negative_slope=negative_slope)
+    if inplace:
+        input.check_inplace()
+        return input.write_inplace(out)
+    return out
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return Softplus.apply(_float_activation(input, "softplus"), beta=beta, threshold=threshold)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ArgumentError(f"gelu(): approximate must be 'none' or 'tanh', not {approximate!r}")
+    return Gelu.apply(_float_activation(input, "gelu"), approximate=approximate)
+
+
+# -- bindings -----------------------------------------------------------------------------------
+FUNCTIONS = {"softmax": softmax, "log_softmax": log_softmax}
+
+FUNCTIONAL = {
+    "softmax": f_softmax, "log_softmax": f_log_softmax,
+    "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
+    "leaky_relu": leaky_relu, "softplus": softplus, "gelu": gelu,
+    "mse_loss": mse_loss, "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "nll_loss": nll_loss, "cross_entropy": cross_entropy,
+}
