@@ -14,6 +14,8 @@ and dtype restoring of gradients happen in one place (`fix_grads`).
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from gradcli.engine import limits
@@ -29,7 +31,8 @@ class Function:
     broadcasts = False  # elementwise with broadcasting: grads summed back to input shapes
     rule = ""  # the local derivative in symbols, for --explain and the ledger
 
-    __slots__ = ("next_functions", "inputs", "out", "versions", "freed", "fix", "retained", "__dict__")
+    __slots__ = ("next_functions", "inputs", "out", "versions", "freed", "fix", "retained", "output",
+                 "__dict__")
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
@@ -64,6 +67,7 @@ class Function:
             fn.inputs = None
             fn.out = None
         result = Tensor(out, True, fn)
+        fn.output = weakref.ref(result)  # for diagrams: the tensor this node made, while it lives
         if fn.out is not None:
             fn.versions += ((result, result._version[0]),)
         return result

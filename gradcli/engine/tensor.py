@@ -230,5 +230,6 @@ class Tensor:
         self._version[0] += 1
         if result.grad_fn is not None:
             self.grad_fn = result.grad_fn
+            self.grad_fn.output = weakref.ref(self)
             self.requires_grad = True
         return self

@@ -72,29 +72,35 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Stmt(Node):
-    pass
+    """Base of statements."""
 
 
 @dataclass(frozen=True, slots=True)
 class Expr(Node):
-    pass
+    """Base of expressions."""
 
 
 # ------------------------------------------------------------------ module
 @dataclass(frozen=True, slots=True)
 class Module(Node):
+    """A whole script or REPL entry."""
+
     body: tuple[Stmt, ...]
 
 
 # -------------------------------------------------------------- statements
 @dataclass(frozen=True, slots=True)
 class Assign(Stmt):
+    """`a = v`, `a = b = v`, `a, b = v`: one target per `=`, tuples unpack."""
+
     targets: tuple[Expr, ...]
     value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class AugAssign(Stmt):
+    """`x += v`: in place on tensors, with PyTorch's rules."""
+
     target: Expr
     op: str
     value: Expr
@@ -102,11 +108,15 @@ class AugAssign(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class ExprStmt(Stmt):
+    """An expression on its own line; the REPL echoes its value."""
+
     value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class If(Stmt):
+    """`if`/`elif`/`else`; an `elif` is an If alone in orelse."""
+
     test: Expr
     body: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...] = ()
@@ -114,6 +124,8 @@ class If(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class While(Stmt):
+    """`while test:` with an optional `else:`."""
+
     test: Expr
     body: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...] = ()
@@ -121,6 +133,8 @@ class While(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class For(Stmt):
+    """`for target in iter:` with an optional `else:`."""
+
     target: Expr
     iter: Expr
     body: tuple[Stmt, ...]
@@ -129,6 +143,8 @@ class For(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class With(Stmt):
+    """`with context [as target]:`, e.g. `with torch.no_grad():`."""
+
     context: Expr
     target: Optional[Expr]
     body: tuple[Stmt, ...]
@@ -136,6 +152,8 @@ class With(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class FunctionDef(Stmt):
+    """`def name(params):`; defaults belong to the last len(defaults) params."""
+
     name: str
     params: tuple[str, ...]
     defaults: tuple[Expr, ...]
@@ -147,6 +165,8 @@ class FunctionDef(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class ClassDef(Stmt):
+    """`class Name(bases):` (parsed so pasted code parses; the runner may refuse it)."""
+
     name: str
     bases: tuple[Expr, ...]
     keywords: tuple["Keyword", ...]
@@ -156,32 +176,38 @@ class ClassDef(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class Return(Stmt):
+    """`return [value]`."""
+
     value: Optional[Expr]
 
 
 @dataclass(frozen=True, slots=True)
 class Break(Stmt):
-    pass
+    """`break`."""
 
 
 @dataclass(frozen=True, slots=True)
 class Continue(Stmt):
-    pass
+    """`continue`."""
 
 
 @dataclass(frozen=True, slots=True)
 class Pass(Stmt):
-    pass
+    """`pass`."""
 
 
 @dataclass(frozen=True, slots=True)
 class Import(Stmt):
+    """`import module [as alias]`; the runner decides which modules exist."""
+
     module: str
     alias: Optional[str]
 
 
 @dataclass(frozen=True, slots=True)
 class ImportFrom(Stmt):
+    """`from module import name [as alias], ...`."""
+
     module: str
     names: tuple[tuple[str, Optional[str]], ...]
     level: int = 0
@@ -189,6 +215,8 @@ class ImportFrom(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class ExceptHandler(Node):
+    """`except [type [as name]]:` inside a Try."""
+
     type: Optional[Expr]
     name: Optional[str]
     body: tuple[Stmt, ...]
@@ -196,6 +224,8 @@ class ExceptHandler(Node):
 
 @dataclass(frozen=True, slots=True)
 class Try(Stmt):
+    """`try:` with handlers, `else:` and `finally:`."""
+
     body: tuple[Stmt, ...]
     handlers: tuple[ExceptHandler, ...]
     orelse: tuple[Stmt, ...] = ()
@@ -204,23 +234,31 @@ class Try(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class Raise(Stmt):
+    """`raise [exc [from cause]]`."""
+
     exc: Optional[Expr]
     cause: Optional[Expr] = None
 
 
 @dataclass(frozen=True, slots=True)
 class Assert(Stmt):
+    """`assert test[, msg]`."""
+
     test: Expr
     msg: Optional[Expr] = None
 
 
 @dataclass(frozen=True, slots=True)
 class Delete(Stmt):
+    """`del a, b[0]`."""
+
     targets: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Global(Stmt):
+    """`global a, b` (or `nonlocal`)."""
+
     names: tuple[str, ...]
     nonlocal_: bool = False
 
@@ -228,21 +266,29 @@ class Global(Stmt):
 # ------------------------------------------------------------- expressions
 @dataclass(frozen=True, slots=True)
 class Name(Expr):
+    """A variable or function name (NFKC-normalised, as Python does)."""
+
     id: str
 
 
 @dataclass(frozen=True, slots=True)
 class Num(Expr):
+    """An int or float literal; `1e999` is inf, as in Python."""
+
     value: Union[int, float]
 
 
 @dataclass(frozen=True, slots=True)
 class Str(Expr):
+    """A string literal, escapes decoded; adjacent literals are joined."""
+
     value: str
 
 
 @dataclass(frozen=True, slots=True)
 class FormattedValue(Expr):
+    """One `{value!conversion:spec}` field of an f-string."""
+
     value: Expr
     conversion: Optional[str] = None
     format_spec: Optional["FString"] = None
@@ -250,37 +296,49 @@ class FormattedValue(Expr):
 
 @dataclass(frozen=True, slots=True)
 class FString(Expr):
+    """An f-string: literal text and fields, in order."""
+
     parts: tuple[Union[Str, FormattedValue], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Const(Expr):
+    """`True`, `False` or `None`."""
+
     value: Union[bool, None]
 
 
 @dataclass(frozen=True, slots=True)
 class Ellipsis(Expr):  # noqa: A001 - the node for `...`, as in Python's ast
-    pass
+    """`...`, as in `a[..., 0]`."""
 
 
 @dataclass(frozen=True, slots=True)
 class ListExpr(Expr):
+    """`[a, b]`."""
+
     elts: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class TupleExpr(Expr):
+    """`(a, b)`, `a, b` or `()`."""
+
     elts: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class DictExpr(Expr):
+    """`{k: v, ...}`."""
+
     keys: tuple[Expr, ...]
     values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Comprehension(Node):
+    """One `for target in iter [if cond]...` clause."""
+
     target: Expr
     iter: Expr
     ifs: tuple[Expr, ...] = ()
@@ -288,18 +346,24 @@ class Comprehension(Node):
 
 @dataclass(frozen=True, slots=True)
 class ListComp(Expr):
+    """`[elt for ...]`."""
+
     elt: Expr
     generators: tuple[Comprehension, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class GeneratorExp(Expr):
+    """`(elt for ...)`, also the sole argument of a call."""
+
     elt: Expr
     generators: tuple[Comprehension, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class BinOp(Expr):
+    """A binary operator; `^` is parsed as "pow", like `**`."""
+
     op: str
     left: Expr
     right: Expr
@@ -307,24 +371,32 @@ class BinOp(Expr):
 
 @dataclass(frozen=True, slots=True)
 class UnaryOp(Expr):
+    """`-x`, `+x`, `not x`."""
+
     op: str
     operand: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class BoolOp(Expr):
+    """`a and b`, `a or b or c`."""
+
     op: str
     values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Compare(Expr):
+    """A comparison chain such as `a < b <= c`."""
+
     ops: tuple[str, ...]
     operands: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class IfExp(Expr):
+    """`body if test else orelse`."""
+
     test: Expr
     body: Expr
     orelse: Expr
@@ -332,12 +404,16 @@ class IfExp(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Keyword(Node):
+    """A `name=value` argument of a call."""
+
     name: str
     value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Call(Expr):
+    """A call: `f(a, k=v, *args, **kw)`."""
+
     func: Expr
     args: tuple[Expr, ...] = ()
     kwargs: tuple[Keyword, ...] = ()
@@ -347,12 +423,16 @@ class Call(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Attribute(Expr):
+    """`value.attr`."""
+
     value: Expr
     attr: str
 
 
 @dataclass(frozen=True, slots=True)
 class Slice(Expr):
+    """`lower:upper:step` inside brackets; parts may be None."""
+
     lower: Optional[Expr] = None
     upper: Optional[Expr] = None
     step: Optional[Expr] = None
@@ -360,12 +440,16 @@ class Slice(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Subscript(Expr):
+    """`value[index]`; a multi-dimensional index is a TupleExpr."""
+
     value: Expr
     index: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Lambda(Expr):
+    """`lambda params: body`."""
+
     params: tuple[str, ...]
     defaults: tuple[Expr, ...]
     body: Expr
@@ -400,7 +484,7 @@ def walk(node: Node) -> Iterator[Node]:
 def dump(node: Node) -> str:
     """A compact one-line s-expression of a tree, for tests and debugging.
 
-    `parse_expression("-2^2")` dumps as ``(UnaryOp neg (BinOp pow (Num 2) (Num 2)))``.
+    `parse_expression("-2^2")` dumps as ``(UnaryOp 'neg' (BinOp 'pow' (Num 2) (Num 2)))``.
     Built with an explicit stack so deep trees cannot exhaust Python's recursion.
     """
     out: list[str] = []
@@ -429,4 +513,6 @@ def dump(node: Node) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Text:
+    """Literal output text in dump()."""
+
     text: str

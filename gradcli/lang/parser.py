@@ -197,7 +197,7 @@ def _parser():
         _PARSER = Lark(
             text,
             parser="lalr",
-            lexer="contextual",
+            lexer="basic",
             start=list(_START),
             keep_all_tokens=True,
             maybe_placeholders=False,

@@ -174,6 +174,10 @@ class BinaryCrossEntropy(Function):
         return _reduce(loss, reduction)
 
     def backward(self, g, x, y):
+        with np.errstate(divide="ignore"):
+            return self._grads(g, x, y)
+
+    def _grads(self, g, x, y):
         gx = gy = None
         w = self.weight
         if self.needs(0):
@@ -498,9 +502,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if target.array.dtype.kind == "f":
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim)
     classes = _check_targets(input, target, ignore_index, who)
-    _class_weight(weight, classes, input.array.dtype, who)
+    w = _class_weight(weight, classes, input.array.dtype, who)
     logp = LogSoftmax.apply(input, dim=class_dim)
-    loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    loss = NllLoss.apply(logp, target=target.array, weight=w, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:
         return loss
     return _smoothed(logp, loss, target, weight, ignore_index, reduction, label_smoothing, class_dim)
@@ -583,7 +587,11 @@ class Softplus(Function):
         return (Where.call(z > self.threshold, g, g * Sigmoid.call(z)),)
 
 
-_erf = np.frompyfunc(math.erf, 1, 1)
+_erf_object = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(a):
+    return np.asarray(_erf_object(a), dtype=a.dtype)
 
 
 class Erf(Function):
@@ -594,7 +602,7 @@ class Erf(Function):
     rule = ("∂ erf(u)/∂u = 2/√π · exp(−u²)",)
 
     def forward(self, a):
-        return _erf(a).astype(a.dtype)
+        return _erf(a)
 
     def backward(self, g, a):
         return (g * (2 / math.sqrt(math.pi)) * Exp.call(-(a * a)),)
@@ -610,7 +618,7 @@ class Gelu(Function):
         self.approximate = approximate
         if approximate == "tanh":
             return (0.5 * a * (1 + np.tanh(self.K * (a + 0.044715 * a ** 3)))).astype(a.dtype, copy=False)
-        return (a * 0.5 * (1 + _erf(a * (1 / math.sqrt(2))).astype(a.dtype))).astype(a.dtype, copy=False)
+        return (a * 0.5 * (1 + _erf(a * (1 / math.sqrt(2))))).astype(a.dtype, copy=False)
 
     def backward(self, g, a):
         if self.approximate == "tanh":
