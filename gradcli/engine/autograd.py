@@ -7,18 +7,23 @@ arrived. Both walks use explicit stacks, so a million-node chain is fine.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from gradcli.engine.function import AccumulateGrad, edge
+from gradcli.engine.function import AccumulateGrad, Function, edge
 from gradcli.engine.grad_mode import set_grad_enabled, state
 from gradcli.engine.tensor import Tensor
-from gradcli.errors import AutogradError, NumericError, ShapeError, ValueTypeError
+from gradcli.errors import AutogradError, GradcliWarning, NumericError, ShapeError, ValueTypeError
 
 
 def backward(output: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
     """Accumulate d(output)/d(leaf) into every leaf's `.grad` (a vector-Jacobian product with `gradient`)."""
     root, seed = _root(output, gradient, "backward()")
     retain = create_graph if retain_graph is None else retain_graph
+    if create_graph:
+        warnings.warn("backward(create_graph=True) makes each leaf's .grad part of the graph, which keeps the "
+                      "graph alive; prefer autograd.grad(..., create_graph=True)", GradcliWarning, stacklevel=3)
     _run_many([(root, seed)], retain, create_graph, capture=None)
 
 
@@ -181,7 +186,7 @@ def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False) -> Non
         g = garr
     old = t._grad
     if create_graph and isinstance(g, Tensor):
-        t._grad = g if old is None else old + g
+        t._grad = CopyBackwards.apply(g) if old is None else old + g
         return
     if old is None:
         t._grad = Tensor(np.array(garr, copy=True))
@@ -193,6 +198,19 @@ def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False) -> Non
         else:
             old.array += garr
             old._version[0] += 1
+
+
+class CopyBackwards(Function):
+    """The node PyTorch puts on a `.grad` filled by backward(create_graph=True)."""
+
+    name = "CopyBackwards"
+    rule = ("∂u/∂u = 1",)
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g, a):
+        return (g,)
 
 
 def _check_grads(node, grads) -> None:

@@ -17,12 +17,23 @@ from gradcli.errors import ArgumentError, ValueTypeError
 class SGD:
     """Stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay."""
 
+    # what the language may reach on an optimiser (gradcli.lang.names reads this table)
+    language_attributes = {
+        "step": lambda self: self.step,
+        "zero_grad": lambda self: self.zero_grad,
+        "add_param_group": lambda self: self.add_param_group,
+        "state_dict": lambda self: self.state_dict,
+        "param_groups": lambda self: self.param_groups,
+        "defaults": lambda self: self.defaults,
+    }
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         for what, value in (("learning rate", lr), ("momentum", momentum), ("dampening", dampening),
                             ("weight_decay", weight_decay)):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueTypeError(f"SGD {what} must be a number, not {type(value).__name__}")
+                raise ValueTypeError(f"SGD {what} must be a number, not {type(value).__name__}",
+                                     hint="e.g. SGD([w], lr=0.1, momentum=0.9)")
         if lr < 0:
             raise ArgumentError(f"invalid learning rate {lr}: it cannot be negative",
                                 hint="pass lr= a positive number such as 0.1")
@@ -30,7 +41,8 @@ class SGD:
             raise ArgumentError(f"invalid momentum {momentum}: it cannot be negative",
                                 hint="momentum is usually 0 or between 0.5 and 0.99")
         if weight_decay < 0:
-            raise ArgumentError(f"invalid weight_decay {weight_decay}: it cannot be negative")
+            raise ArgumentError(f"invalid weight_decay {weight_decay}: it cannot be negative",
+                                hint="weight_decay is 0 (off) or a small positive number such as 1e-4")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ArgumentError("Nesterov momentum needs a positive momentum and zero dampening",
                                 hint="pass momentum=0.9 (and leave dampening at 0) with nesterov=True")
@@ -56,21 +68,25 @@ class SGD:
 
     def add_param_group(self, group: dict) -> None:
         if not isinstance(group, dict) or "params" not in group:
-            raise ValueTypeError("a parameter group must be a dict with a 'params' list")
+            raise ValueTypeError("a parameter group must be a dict with a 'params' list",
+                                 hint="e.g. {'params': [w], 'lr': 0.01}")
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise ValueTypeError(f"SGD can only optimise tensors, not {type(p).__name__}")
+                raise ValueTypeError(f"SGD can only optimise tensors, not {type(p).__name__}",
+                                     hint="pass the tensors created with requires_grad=True")
             if p.grad_fn is not None:
                 raise ArgumentError("SGD cannot optimise a tensor computed from others (a non-leaf)",
                                     hint="optimise the leaf tensors created with requires_grad=True")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
-            raise ArgumentError("a tensor appears in more than one parameter group")
+            raise ArgumentError("a tensor appears in more than one parameter group",
+                                hint="list each tensor in one group only")
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
-            raise ArgumentError(f"unknown SGD option {sorted(unknown)[0]!r}")
+            raise ArgumentError(f"unknown SGD option {sorted(unknown)[0]!r}",
+                                hint="options: " + ", ".join(sorted(self.defaults)))
         full = {"params": params}
         for key, value in self.defaults.items():
             full[key] = group.get(key, value)

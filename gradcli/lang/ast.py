@@ -63,25 +63,46 @@ from typing import Iterator, Optional, Union
 from gradcli.errors import Span
 
 
-@dataclass(frozen=True, slots=True)
+def _node(cls):
+    """Make `cls` a frozen dataclass; ==, hash and repr come from Node.
+
+    Generating only __init__ per class keeps importing this module fast
+    (start-up time matters for a command-line tool).
+    """
+    return dataclass(frozen=True, eq=False, repr=False)(cls)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Node:
     """Base of every node; the span is keyword-only and ignored by == and repr."""
 
-    span: Span = field(kw_only=True, compare=False, repr=False)
+    span: Span = field(kw_only=True)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.__match_args__)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__,) + tuple(getattr(self, f) for f in self.__match_args__))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__match_args__)
+        return f"{type(self).__name__}({inner})"
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Stmt(Node):
     """Base of statements."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Expr(Node):
     """Base of expressions."""
 
 
 # ------------------------------------------------------------------ module
-@dataclass(frozen=True, slots=True)
+@_node
 class Module(Node):
     """A whole script or REPL entry."""
 
@@ -89,7 +110,7 @@ class Module(Node):
 
 
 # -------------------------------------------------------------- statements
-@dataclass(frozen=True, slots=True)
+@_node
 class Assign(Stmt):
     """`a = v`, `a = b = v`, `a, b = v`: one target per `=`, tuples unpack."""
 
@@ -97,7 +118,7 @@ class Assign(Stmt):
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class AugAssign(Stmt):
     """`x += v`: in place on tensors, with PyTorch's rules."""
 
@@ -106,14 +127,14 @@ class AugAssign(Stmt):
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class ExprStmt(Stmt):
     """An expression on its own line; the REPL echoes its value."""
 
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class If(Stmt):
     """`if`/`elif`/`else`; an `elif` is an If alone in orelse."""
 
@@ -122,7 +143,7 @@ class If(Stmt):
     orelse: tuple[Stmt, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class While(Stmt):
     """`while test:` with an optional `else:`."""
 
@@ -131,7 +152,7 @@ class While(Stmt):
     orelse: tuple[Stmt, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class For(Stmt):
     """`for target in iter:` with an optional `else:`."""
 
@@ -141,7 +162,7 @@ class For(Stmt):
     orelse: tuple[Stmt, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class With(Stmt):
     """`with context [as target]:`, e.g. `with torch.no_grad():`."""
 
@@ -150,7 +171,7 @@ class With(Stmt):
     body: tuple[Stmt, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class FunctionDef(Stmt):
     """`def name(params):`; defaults belong to the last len(defaults) params."""
 
@@ -163,7 +184,7 @@ class FunctionDef(Stmt):
     decorators: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class ClassDef(Stmt):
     """`class Name(bases):` (parsed so pasted code parses; the runner may refuse it)."""
 
@@ -174,29 +195,29 @@ class ClassDef(Stmt):
     decorators: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Return(Stmt):
     """`return [value]`."""
 
     value: Optional[Expr]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Break(Stmt):
     """`break`."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Continue(Stmt):
     """`continue`."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Pass(Stmt):
     """`pass`."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Import(Stmt):
     """`import module [as alias]`; the runner decides which modules exist."""
 
@@ -204,7 +225,7 @@ class Import(Stmt):
     alias: Optional[str]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class ImportFrom(Stmt):
     """`from module import name [as alias], ...`."""
 
@@ -213,7 +234,7 @@ class ImportFrom(Stmt):
     level: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class ExceptHandler(Node):
     """`except [type [as name]]:` inside a Try."""
 
@@ -222,7 +243,7 @@ class ExceptHandler(Node):
     body: tuple[Stmt, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Try(Stmt):
     """`try:` with handlers, `else:` and `finally:`."""
 
@@ -232,7 +253,7 @@ class Try(Stmt):
     finalbody: tuple[Stmt, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Raise(Stmt):
     """`raise [exc [from cause]]`."""
 
@@ -240,7 +261,7 @@ class Raise(Stmt):
     cause: Optional[Expr] = None
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Assert(Stmt):
     """`assert test[, msg]`."""
 
@@ -248,14 +269,14 @@ class Assert(Stmt):
     msg: Optional[Expr] = None
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Delete(Stmt):
     """`del a, b[0]`."""
 
     targets: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Global(Stmt):
     """`global a, b` (or `nonlocal`)."""
 
@@ -264,28 +285,28 @@ class Global(Stmt):
 
 
 # ------------------------------------------------------------- expressions
-@dataclass(frozen=True, slots=True)
+@_node
 class Name(Expr):
     """A variable or function name (NFKC-normalised, as Python does)."""
 
     id: str
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Num(Expr):
     """An int or float literal; `1e999` is inf, as in Python."""
 
     value: Union[int, float]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Str(Expr):
     """A string literal, escapes decoded; adjacent literals are joined."""
 
     value: str
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class FormattedValue(Expr):
     """One `{value!conversion:spec}` field of an f-string."""
 
@@ -294,40 +315,40 @@ class FormattedValue(Expr):
     format_spec: Optional["FString"] = None
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class FString(Expr):
     """An f-string: literal text and fields, in order."""
 
     parts: tuple[Union[Str, FormattedValue], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Const(Expr):
     """`True`, `False` or `None`."""
 
     value: Union[bool, None]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Ellipsis(Expr):  # noqa: A001 - the node for `...`, as in Python's ast
     """`...`, as in `a[..., 0]`."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class ListExpr(Expr):
     """`[a, b]`."""
 
     elts: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class TupleExpr(Expr):
     """`(a, b)`, `a, b` or `()`."""
 
     elts: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class DictExpr(Expr):
     """`{k: v, ...}`."""
 
@@ -335,7 +356,7 @@ class DictExpr(Expr):
     values: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Comprehension(Node):
     """One `for target in iter [if cond]...` clause."""
 
@@ -344,7 +365,7 @@ class Comprehension(Node):
     ifs: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class ListComp(Expr):
     """`[elt for ...]`."""
 
@@ -352,7 +373,7 @@ class ListComp(Expr):
     generators: tuple[Comprehension, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class GeneratorExp(Expr):
     """`(elt for ...)`, also the sole argument of a call."""
 
@@ -360,7 +381,7 @@ class GeneratorExp(Expr):
     generators: tuple[Comprehension, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class BinOp(Expr):
     """A binary operator; `^` is parsed as "pow", like `**`."""
 
@@ -369,7 +390,7 @@ class BinOp(Expr):
     right: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class UnaryOp(Expr):
     """`-x`, `+x`, `not x`."""
 
@@ -377,7 +398,7 @@ class UnaryOp(Expr):
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class BoolOp(Expr):
     """`a and b`, `a or b or c`."""
 
@@ -385,7 +406,7 @@ class BoolOp(Expr):
     values: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Compare(Expr):
     """A comparison chain such as `a < b <= c`."""
 
@@ -393,7 +414,7 @@ class Compare(Expr):
     operands: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class IfExp(Expr):
     """`body if test else orelse`."""
 
@@ -402,7 +423,7 @@ class IfExp(Expr):
     orelse: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Keyword(Node):
     """A `name=value` argument of a call."""
 
@@ -410,7 +431,7 @@ class Keyword(Node):
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Call(Expr):
     """A call: `f(a, k=v, *args, **kw)`."""
 
@@ -421,7 +442,7 @@ class Call(Expr):
     kwstarargs: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Attribute(Expr):
     """`value.attr`."""
 
@@ -429,7 +450,7 @@ class Attribute(Expr):
     attr: str
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Slice(Expr):
     """`lower:upper:step` inside brackets; parts may be None."""
 
@@ -438,7 +459,7 @@ class Slice(Expr):
     step: Optional[Expr] = None
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Subscript(Expr):
     """`value[index]`; a multi-dimensional index is a TupleExpr."""
 
@@ -446,7 +467,7 @@ class Subscript(Expr):
     index: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Lambda(Expr):
     """`lambda params: body`."""
 
@@ -511,8 +532,10 @@ def dump(node: Node) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
 class _Text:
     """Literal output text in dump()."""
 
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text

@@ -15,6 +15,7 @@ import math
 from gradcli.engine import api, optim
 from gradcli.engine.dtypes import DType
 from gradcli.engine.function import AccumulateGrad, Function
+from gradcli.engine.ops.reduce import MinMaxResult
 from gradcli.engine.tensor import Size, Tensor
 from gradcli.errors import UnknownAttribute, UnknownName, ValueTypeError
 
@@ -72,7 +73,7 @@ TENSOR_METHODS = dict(api.METHODS)
 TENSOR_METHODS.update(
     backward=Tensor.backward, requires_grad_=Tensor.requires_grad_, retain_grad=Tensor.retain_grad,
     detach=Tensor.detach, item=Tensor.item, tolist=Tensor.tolist, size=Tensor.size, dim=Tensor.dim,
-    numel=Tensor.numel, is_floating_point=Tensor.is_floating_point,
+    numel=Tensor.numel, is_floating_point=Tensor.is_floating_point, numpy=Tensor.numpy,
 )
 
 
@@ -147,6 +148,8 @@ def get_attribute(obj, attr: str):
         if getter is not None:
             return getter(obj)
         raise UnknownAttribute(f"grad_fn {obj.name} has no attribute '{attr}'", hint=suggest(attr, NODE_ATTRS))
+    if isinstance(obj, MinMaxResult) and attr in ("values", "indices"):
+        return obj[0] if attr == "values" else obj[1]
     table = _table_for(obj)
     if table is not None and attr in table:
         entry = table[attr]

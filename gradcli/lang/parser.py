@@ -14,11 +14,9 @@ Errors from any stage leave as `GradcliSyntaxError` with a span and a hint.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -102,16 +100,19 @@ class _Context:
     file the user wrote.
     """
 
-    __slots__ = ("source", "filename", "expression", "base", "depth", "last", "prev", "head", "prev_head")
+    __slots__ = ("source", "filename", "expression", "base", "depth", "parens", "last", "prev", "real", "head",
+                 "prev_head")
 
     def __init__(self, source: str, filename: str, expression: bool, base=None, depth=None):
         self.source = source
         self.filename = filename
         self.expression = expression
         self.base = base
-        self.depth: dict[int, int] = {} if depth is None else depth
+        self.depth: dict[int, int] = {} if depth is None else depth  # id(node) -> tree depth
+        self.parens: dict[int, tuple] = {}  # id(node) -> (node, start, end) of its outermost parentheses
         self.last = None  # last token handed to the parser
         self.prev = None  # the one before it
+        self.real = None  # last token that is not a newline, indent or dedent
         self.head = None  # first token of the current logical line
         self.prev_head = None
 
@@ -184,53 +185,144 @@ def _run(text: str, filename: str, start: str, base=None, depth=None):
 
 # ------------------------------------------------------- building and caching
 _PARSER = None
+_CACHE_FORMAT = "1"  # bump when the pickled object's shape changes
+_OPTIONS = dict(parser="lalr", lexer="basic", start=list(_START), keep_all_tokens=True, maybe_placeholders=False)
 
 
 def _parser():
-    """The Lark parser, built (or loaded from the cache) on first use."""
+    """The Lark parser: loaded from the cache (~5 ms) or built (~250 ms) on first use.
+
+    The cache holds the whole built parser, pickled. Lark's own cache
+    (`cache=path`) re-creates every rule and parse-table entry in Python and takes
+    ~15 ms, too slow for the start-up budget; a pickle loads in C. Pickling the
+    object relies on lark internals, so the key includes lark's version and a
+    loaded parser must pass `_probe` before it is used; otherwise it is rebuilt.
+    """
     global _PARSER
     if _PARSER is None:
-        from lark import Lark
+        import lark
 
         text = _grammar_text()
-        cache = _cache_file(text)
-        _PARSER = Lark(
-            text,
-            parser="lalr",
-            lexer="basic",
-            start=list(_START),
-            keep_all_tokens=True,
-            maybe_placeholders=False,
-            postlex=_Blocks(),
-            transformer=_Builder(),
-            cache=str(cache) if cache else False,
-        )
+        key = f"gradcli {_CACHE_FORMAT}\0{lark.__version__}\0{sys.version_info[:3]}\0{_OPTIONS}\0{text}\0".encode(
+            "utf-8", "surrogatepass")
+        path = _cache_file(key)
+        parser = _load_cached(path, key) if path is not None else None
+        if parser is None:
+            parser = lark.Lark(text, postlex=_Blocks(), transformer=_Builder(), **_OPTIONS)
+            if path is not None:
+                _save_cached(parser, path, key)
+        _PARSER = parser
     return _PARSER
 
 
-def _grammar_text() -> str:
+def _load_cached(path: Path, key: bytes):
+    import pickle
+
     try:
-        from importlib.resources import files
+        with open(path, "rb") as f:
+            if f.read(len(key)) != key:
+                return None
+            parser = pickle.load(f)
+        if _probe(parser):
+            return parser
+    except Exception:  # noqa: BLE001 - any damage to the cache just means rebuilding
+        pass
+    try:
+        path.unlink()
+    except OSError:
+        pass
+    return None
+
+
+def _save_cached(parser, path: Path, key: bytes) -> None:
+    """Write the pickle next to its final name, then rename: readers never see half a file."""
+    import copyreg
+    import importlib
+    import io
+    import pickle
+    import types
+
+    from lark.parsers import lalr_analysis
+
+    buf = io.BytesIO()
+    buf.write(key)
+    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    table = copyreg.dispatch_table.copy()
+    table[types.ModuleType] = lambda m: (importlib.import_module, (m.__name__,))
+    # lark compares the Shift/Reduce singletons with `is`: pickle them by name.
+    table[lalr_analysis.Action] = lambda a: (getattr, (lalr_analysis, a.name))
+    pickler.dispatch_table = table
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        pickler.dump(parser)
+        with open(tmp, "wb") as f:
+            f.write(buf.getvalue())
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 - no cache is slower, not wrong
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+_PROBE = "if a:\n    b = f'{c!r:>4}'[1:, ...] ^ -2.5  # x\n"
+_PROBE_DUMP = ("(Module [(If (Name 'a') [(Assign [(Name 'b')] (BinOp 'pow' (Subscript (FString "
+               "[(FormattedValue (Name 'c') 'r' (FString [(Str '>4')]))]) (TupleExpr [(Slice (Num 1) None None) "
+               "(Ellipsis)])) (UnaryOp 'neg' (Num 2.5))))] [])])")
+
+
+def _probe(parser) -> bool:
+    """Does a loaded parser still work: blocks, strings, f-strings, and errors?"""
+    global _PARSER
+    saved, _PARSER = _PARSER, parser
+    try:
+        if ast.dump(parse(_PROBE, "<probe>")) != _PROBE_DUMP:
+            return False
+        try:
+            parse("x = = 1", "<probe>")
+        except GradcliSyntaxError as e:
+            return e.message == "expected an expression after '='"
+        return False
+    finally:
+        _PARSER = saved
+
+
+def _grammar_text() -> str:
+    """The grammar file, from the installed package `gradcli.grammar` or the repo."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("gradcli.grammar")
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            candidate = Path(folder) / "gradcli.lark"
+            if candidate.is_file():
+                return candidate.read_text(encoding="utf-8")
+        from importlib.resources import files  # e.g. installed in a zip
 
         return files("gradcli.grammar").joinpath("gradcli.lark").read_text(encoding="utf-8")
     except Exception:  # noqa: BLE001 - not installed as a package: use the repo copy
         return (Path(__file__).resolve().parents[2] / "grammar" / "gradcli.lark").read_text(encoding="utf-8")
 
 
-def _cache_file(grammar: str) -> Optional[Path]:
-    """A cache path keyed by grammar text, lark and Python versions; None if nowhere safe."""
-    import lark
+def _cache_file(key: bytes) -> Optional[Path]:
+    """Where the cached parser lives; None if there is no private, writable place.
 
-    key = f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}\0{_START}"
-    name = "parser-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24] + ".lark"
+    The file name carries a checksum of `key`; the file starts with the whole key,
+    compared byte for byte on load, so a stale or colliding file is never used.
+    """
+    import zlib
+
+    name = f"parser-{zlib.crc32(key):08x}-{len(key)}.pickle"
     xdg = os.environ.get("XDG_CACHE_HOME")
     candidates = [Path(xdg) / "gradcli"] if xdg and os.path.isabs(xdg) else []
     candidates.append(Path.home() / ".cache" / "gradcli")
-    candidates.append(Path(tempfile.gettempdir()) / f"gradcli-{_uid()}")
     for folder in candidates:
         if _private_dir(folder):
             return folder / name
-    return None
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"gradcli-{_uid()}"
+    return folder / name if _private_dir(folder) else None
 
 
 def _uid() -> str:
@@ -318,6 +410,8 @@ def _blocks(stream, ctx: _Context):
                     hint="the first line must start in column 1",
                     span=ctx.span(tok.line, 1, tok.line, tok.column),
                 )
+        if kind == "NAME" and not tok.value.isidentifier():
+            _bad_name(ctx, tok)
         if kind in _OPENERS:
             brackets.append(tok)
             if len(brackets) > MAX_BRACKETS:
@@ -358,11 +452,21 @@ def _blocks(stream, ctx: _Context):
 _CLOSE_CHAR = {"(": ")", "[": "]", "{": "}"}
 
 
+def _bad_name(ctx: _Context, tok) -> None:
+    """NAME's regex is wider than Python identifiers (it takes '²'); report the first bad character."""
+    text = tok.value
+    i = next(k for k in range(len(text)) if not ("a" + text[:k + 1] if k else text[0]).isidentifier())
+    line, column = ctx.pos(tok.line, tok.column + i)
+    raise _invalid_character(text[i], Span(line, column, line, column + 1, ctx.filename))
+
+
 def _note(ctx: _Context, tok) -> None:
     """Remember the last tokens and line heads, for error messages."""
-    if ctx.last is None or ctx.last.type in ("_NL", "_INDENT", "_DEDENT"):
-        if tok.type not in ("_NL", "_INDENT", "_DEDENT"):
+    layout = tok.type in ("_NL", "_INDENT", "_DEDENT")
+    if not layout:
+        if ctx.last is None or ctx.last.type in ("_NL", "_INDENT", "_DEDENT"):
             ctx.prev_head, ctx.head = ctx.head, tok
+        ctx.real = tok
     ctx.prev, ctx.last = ctx.last, tok
 
 
@@ -380,7 +484,12 @@ def _width(indent: str) -> int:
 
 
 def _tok_span(ctx: _Context, tok) -> Span:
-    return ctx.span(tok.line, tok.column, tok.end_line, tok.end_column)
+    line, column = tok.line or 1, tok.column or 1
+    end_line = tok.end_line or line
+    end_column = tok.end_column or column + 1
+    if (end_line, end_column) <= (line, column):
+        end_line, end_column = line, column + 1
+    return ctx.span(line, column, end_line, end_column)
 
 
 # --------------------------------------------------------- tree construction
@@ -389,7 +498,12 @@ def _is_tok(x) -> bool:
 
 
 def _start(ctx: _Context, x) -> tuple[int, int]:
+    """Where child `x` starts in its parent: a parenthesised node starts at its '('
+    (Python's convention: `(-a) ** b` spans from the '(')."""
     if isinstance(x, ast.Node):
+        outer = ctx.parens.get(id(x))
+        if outer is not None and outer[0] is x:
+            return outer[1]
         return x.span.line, x.span.column
     if isinstance(x, _Part):
         return x.first
@@ -398,6 +512,9 @@ def _start(ctx: _Context, x) -> tuple[int, int]:
 
 def _end(ctx: _Context, x) -> tuple[int, int]:
     if isinstance(x, ast.Node):
+        outer = ctx.parens.get(id(x))
+        if outer is not None and outer[0] is x:
+            return outer[2]
         return x.span.end_line, x.span.end_column
     if isinstance(x, _Part):
         return x.last
@@ -474,7 +591,7 @@ class _Builder:
         return c[0]
 
     def simple_stmt(self, c):
-        return [x for x in c if not _is_tok(x)]
+        return _flatten(c)
 
     def expr_stmt(self, c):
         return self._node(ast.ExprStmt, c, c[0])
@@ -658,10 +775,10 @@ class _Builder:
         return _params([x for x in c if isinstance(x, _Part)], "params")
 
     def classdef(self, c):
-        args = next((x for x in c if isinstance(x, _Part) and x.kind == "args"), None)
+        args = next((x for x in c if isinstance(x, _Part) and x.kind in ("args", "genexp")), None)
         bases, keywords = (), ()
         if args is not None:
-            positional, keywords, star, starstar = args.value
+            positional, keywords, star, starstar = self._call_args(args, c[2], c[4])
             if star or starstar:
                 raise GradcliSyntaxError("'*' arguments are not allowed in a class statement",
                                          span=self._span(args, args))
@@ -669,8 +786,10 @@ class _Builder:
         return self._node(ast.ClassDef, c, str(c[1]), bases, keywords, c[-1].value)
 
     def decorated(self, c):
-        decorators = tuple(c[:-1])
-        return replace(c[-1], decorators=decorators)
+        node = replace(c[-1], decorators=tuple(c[:-1]))
+        depth = _contexts[-1].depth
+        depth[id(node)] = depth.get(id(c[-1]), 1)
+        return node
 
     def decorator(self, c):
         return c[1]
@@ -722,8 +841,15 @@ class _Builder:
                 hint=f"to multiply, write {_source_text(func)}*(...)",
                 span=self._span(c[0], c[-1]),
             )
-        args = c[2].value if len(c) == 4 else ((), (), (), ())
+        args = self._call_args(c[2], c[1], c[3]) if len(c) == 4 else ((), (), (), ())
         return self._node(ast.Call, c, func, *args)
+
+    def _call_args(self, part: _Part, lpar, rpar) -> tuple:
+        """The fields of a Call; a lone generator argument spans the call's parentheses."""
+        if part.kind == "genexp":
+            elt, gens = part.value
+            return (self._new(ast.GeneratorExp, elt, gens, span=self._span(lpar, rpar)),), (), (), ()
+        return part.value
 
     def subscript(self, c):
         return self._node(ast.Subscript, c, c[0], c[2])
@@ -740,6 +866,8 @@ class _Builder:
             return self._node(ast.GeneratorExp, c, elt, gens)
         items, trailing_comma = inner.value
         if len(items) == 1 and not trailing_comma:
+            ctx = _contexts[-1]
+            ctx.parens[id(items[0])] = (items[0], _start(ctx, c[0]), _end(ctx, c[-1]))
             return items[0]
         return self._node(ast.TupleExpr, c, items)
 
@@ -836,8 +964,7 @@ class _Builder:
         return _Part("args", value, _start(_contexts[-1], c[0]), _end(_contexts[-1], c[-1]))
 
     def genexp_argument(self, c):
-        gen = self._new(ast.GeneratorExp, c[0], c[1].value, span=self._span(c[0], c[1]))
-        return _Part("args", ((gen,), (), (), ()), _start(_contexts[-1], gen), _end(_contexts[-1], gen))
+        return _Part("genexp", (c[0], c[1].value), _start(_contexts[-1], c[0]), c[1].last)
 
     def kwarg(self, c):
         return self._node(ast.Keyword, c, _identifier(c[0]), c[2])
@@ -1324,17 +1451,22 @@ def _bad_character(e, ctx: _Context) -> GradcliSyntaxError:
     span = Span(line, column, line, column + 1, ctx.filename)
     if ch in "'\"":
         if text.startswith(ch * 3, pos):
+            span = Span(line, column, line, column + 3, ctx.filename)
             return IncompleteInput("unterminated triple-quoted string", hint=f"close it with {ch * 3}", span=span)
         return GradcliSyntaxError("unterminated string", hint=f"close it with {ch} on the same line", span=span)
     if ch == "\\":
         return GradcliSyntaxError("unexpected '\\'", hint="a line continuation '\\' must be the last character "
                                   "on its line", span=span)
+    return _invalid_character(ch, span)
+
+
+def _invalid_character(ch: str, span: Span) -> GradcliSyntaxError:
     name = unicodedata.name(ch, "") if ch else ""
     shown = f"'{ch}' " if ch.isprintable() and not ch.isspace() else ""
     code = f"U+{ord(ch):04X}" if ch else "?"
     label = f"{code} {name}".strip() if name else code
     hint = _CHAR_HINTS.get(ch)
-    if hint is None and ch and (ch.isdigit() or ch.isalpha()):
+    if hint is None and ch and ch.isalnum():
         hint = "digits in numbers must be 0-9, and names must start with a letter or '_'"
     return GradcliSyntaxError(f"invalid character {shown}({label})", hint=hint, span=span)
 
@@ -1363,6 +1495,8 @@ def _unexpected_token(e, ctx: _Context) -> GradcliSyntaxError:
         if head is not None:
             line, _ = ctx.pos(head.line, head.column)
             where = f" after '{head}' on line {line}" if head.type != "NAME" else f" after line {line}"
+        if (at_end or kind == "_NL") and ctx.real is not None:
+            span = _after(ctx, ctx.real)
         return error_cls(f"expected an indented block{where}", span=span,
                          hint="indent the lines of the block, e.g. by 4 spaces")
     if kind == "EQUAL" and ctx.expression:
@@ -1400,5 +1534,7 @@ def _adjacent_hint(prev, tok) -> Optional[str]:
 
 
 def _after(ctx: _Context, tok) -> Span:
+    if tok.end_line is None:
+        return _tok_span(ctx, tok)
     line, column = ctx.pos(tok.end_line, tok.end_column)
     return Span(line, column, line, column + 1, ctx.filename)

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from gradcli.engine.ops.reduce import MinMaxResult
 from gradcli.engine.tensor import Size, Tensor
 from gradcli.show.tensor_repr import format_tensor
 
@@ -29,11 +30,9 @@ def repr_value(v) -> str:
         return repr(v)
     if isinstance(v, Size):
         return repr(v)
+    if isinstance(v, MinMaxResult):
+        return f"torch.return_types.{v.op}(\nvalues={repr_value(v[0])},\nindices={repr_value(v[1])})"
     if isinstance(v, tuple):
-        named = getattr(type(v), "_fields", None)
-        if named is not None and hasattr(type(v), "torch_name"):
-            inner = ",\n".join(f"{f}={repr_value(x)}" for f, x in zip(named, v))
-            return f"{type(v).torch_name}(\n{inner})"
         if len(v) == 1:
             return f"({repr_value(v[0])},)"
         return "(" + ", ".join(repr_value(x) for x in v) + ")"

@@ -200,7 +200,7 @@ class Pow(Function):
         p = self.exponent
         if p == 0:
             return (g * 0,)
-        return (g * (p * Pow.call(a, p - 1)),)
+        return (g * (p * Pow.call(a, exponent=p - 1)),)
 
 
 class PowTensor(Function):
@@ -271,9 +271,9 @@ Tanh = _unary(np.tanh, "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", la
 
 
 def _sigmoid(a):
-    # exp of a non-positive number never overflows: stable on both tails
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+    # PyTorch's kernel form, safe at both tails: exp(-a) → inf gives 0, → 0 gives 1
+    with np.errstate(over="ignore"):
+        return (1 / (1 + np.exp(-a))).astype(a.dtype, copy=False)
 
 
 Sigmoid = _unary(_sigmoid, "SigmoidBackward0", "∂ σ(u)/∂u = σ(u)(1 − σ(u))", lambda x, y: y * (1 - y),

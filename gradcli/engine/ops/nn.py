@@ -34,25 +34,29 @@ def _sum_keep(x, axis):
     return np.sum(x, axis=axis, keepdims=True)
 
 
+def _times(x, c):
+    """x * c for a constant array c; on Tensors c becomes a constant Tensor so the product
+    differentiates again (elementwise backward rules take Tensors or numbers, not arrays)."""
+    if isinstance(x, Tensor):
+        return Mul.apply(x, Tensor(c))
+    return x * c
+
+
 def _unsqueeze(x, axis):
     if isinstance(x, Tensor):
         return x.unsqueeze(axis)
     return np.expand_dims(x, axis)
 
 
-def _reduce(loss, reduction, n=None):
-    """Apply a loss reduction to a per-element array (mean divides by n, default its size)."""
+def _reduce(loss, reduction):
+    """A loss reduction of a per-element array, in its dtype (the mean of nothing is NaN, as in torch)."""
     if reduction == "none":
         return loss
     total = loss.sum(dtype=loss.dtype)
     if reduction == "sum":
         return total
-    return np.true_divide(total, loss.size if n is None else n).astype(loss.dtype)
-
-
-def _scale(g, reduction, n):
-    """The incoming gradient as a per-element factor (mean spreads it over n elements)."""
-    return g / n if reduction == "mean" else g
+    with np.errstate(invalid="ignore"):
+        return np.true_divide(total, loss.size).astype(loss.dtype)
 
 
 # -- softmax family ------------------------------------------------------------------------------
@@ -65,6 +69,8 @@ class Softmax(Function):
         self.dim = dim
         if dim is None:  # a 0-d tensor: softmax over one element
             return np.ones_like(a)
+        if a.size == 0:
+            return a.copy()
         e = np.exp(a - a.max(axis=dim, keepdims=True))
         e /= e.sum(axis=dim, keepdims=True)
         return e
@@ -84,6 +90,8 @@ class LogSoftmax(Function):
         self.dim = dim
         if dim is None:
             return np.zeros_like(a)
+        if a.size == 0:
+            return a.copy()
         shifted = a - a.max(axis=dim, keepdims=True)  # log-sum-exp never sees a large exponent
         shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         return shifted
@@ -98,7 +106,8 @@ def _softmax_input(input, dim, dtype, who):
     input = _tensor_arg(input, "input", who)
     if dtype is not None:
         if not isinstance(dtype, dtypes.DType):
-            raise ValueTypeError(f"{who}() dtype must be a torch dtype such as torch.float64, not {dtype!r}")
+            raise ValueTypeError(f"{who}() dtype must be a torch dtype, not {dtype!r}",
+                                 hint="pass dtype=torch.float64 (or leave it out)")
         input = to_dtype(input, dtype.np)
     if input.array.dtype.kind != "f":
         raise DTypeError(f"{who}() needs a floating-point tensor, not {input.dtype}",
@@ -154,7 +163,7 @@ class MseLoss(Function):
         return _reduce(d * d, reduction)
 
     def backward(self, g, a, b):
-        norm = 2 / self.n if self.reduction == "mean" else 2
+        norm = 2 / max(self.n, 1) if self.reduction == "mean" else 2
         ga = (a - b) * norm * g
         return (ga if self.needs(0) else None, -ga if self.needs(1) else None)
 
@@ -163,7 +172,7 @@ class BinaryCrossEntropy(Function):
     name = "BinaryCrossEntropyBackward0"
     saves = (0, 1)
     rule = ("∂ bce/∂x = (x − y) / (x(1 − x))", "∂ bce/∂y = −logit(x)")
-    EPSILON = 1e-12  # torch's floor for x(1 − x) in the gradient
+    EPSILON = float(np.float32(1e-12))  # torch's floor for x(1 − x) in the gradient (a C++ float)
 
     def forward(self, x, y, weight, reduction):
         self.weight, self.reduction, self.n = weight, reduction, x.size
@@ -183,13 +192,13 @@ class BinaryCrossEntropy(Function):
         if self.needs(0):
             gx = g * (x - y) / Clamp.call((1 - x) * x, min=self.EPSILON)
             if w is not None:
-                gx = Mul.call(gx, w)
+                gx = _times(gx, w)
             if self.reduction == "mean":
                 gx = gx / self.n
         if self.needs(1):
             gy = (Log.call(x) - Log1p.call(-x)) * (-g)
             if w is not None:
-                gy = Mul.call(gy, w)
+                gy = _times(gy, w)
             if self.reduction == "mean":
                 gy = gy / self.n
         return gx, gy
@@ -203,11 +212,11 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def forward(self, z, y, weight, pos_weight, reduction):
         self.weight, self.pos_weight, self.reduction, self.n = weight, pos_weight, reduction, z.size
-        z, y, _ = promote(z, y)
-        # log σ(z) = min(z, 0) − log1p(exp(−|z|)): no overflow for any z
+        # log σ(z) = min(z, 0) − log1p(exp(−|z|)): no overflow for any z. Like torch, it is
+        # computed in z's dtype and promoted with a wider target only afterwards.
         log_sig = np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
         if pos_weight is not None:
-            log_sig *= (pos_weight - 1) * y + 1
+            log_sig = (log_sig * ((pos_weight - 1) * y + 1)).astype(log_sig.dtype, copy=False)
         loss = (1 - y) * z - log_sig
         if weight is not None:
             loss *= weight
@@ -218,24 +227,34 @@ class BinaryCrossEntropyWithLogits(Function):
         gz = gy = None
         if self.needs(0):
             if pw is None:
-                gz = (Sigmoid.call(z) - y) * g
+                gz = (_sigmoid(z) - y) * g
             else:
-                t = Mul.call(y, pw)
-                gz = ((t + 1 - y) * Sigmoid.call(z) - t) * g
+                t = _times(y, pw)
+                gz = ((t + 1 - y) * _sigmoid(z) - t) * g
         if self.needs(1):
             if pw is None:
                 gy = -z * g
             else:
-                gy = (_log_sigmoid(-z) - Mul.call(_log_sigmoid(z), pw)) * g
+                gy = (_log_sigmoid(-z) - _times(_log_sigmoid(z), pw)) * g
         out = []
         for grad in (gz, gy):
             if grad is not None:
                 if w is not None:
-                    grad = Mul.call(grad, w)
+                    grad = _times(grad, w)
                 if self.reduction == "mean":
                     grad = grad / self.n
             out.append(grad)
         return tuple(out)
+
+
+def _sigmoid(z):
+    """σ(z) as torch's CPU kernel computes it, 1/(1 + exp(−z)) (IEEE-safe at both tails: exp
+    overflows to inf and the quotient to 0); this form reproduces torch's float32 results more
+    often than elementwise.Sigmoid's, e.g. the tutorial's b.grad to the last bit."""
+    if isinstance(z, Tensor):
+        return Sigmoid.call(z)
+    with np.errstate(over="ignore"):
+        return (1 / (1 + np.exp(-z))).astype(z.dtype, copy=False)
 
 
 def _log_sigmoid(z):
@@ -267,7 +286,8 @@ class NllLoss(Function):
         loss = np.where(keep, -picked * w, 0).astype(x.dtype, copy=False)
         if reduction == "mean":
             self.total = w.sum(dtype=x.dtype)
-            return np.true_divide(loss.sum(dtype=x.dtype), self.total).astype(x.dtype)
+            with np.errstate(invalid="ignore", divide="ignore"):  # nothing counted: NaN, as in torch
+                return np.true_divide(loss.sum(dtype=x.dtype), self.total).astype(x.dtype)
         return _reduce(loss, reduction)
 
     def backward(self, g, x):
@@ -282,7 +302,7 @@ class NllLoss(Function):
             np.put_along_axis(dense, self.t[:, None], coef[:, None], axis=1)
             if self.reduction == "none":
                 g = _unsqueeze(g, 1)
-        return (Mul.call(g, dense),)
+        return (_times(g, dense),)
 
 
 class DivScalar(Function):
@@ -445,11 +465,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def _class_weight(weight, classes, dtype, who):
     if weight is None:
         return None
-    w = _constant(weight, "weight", who, (classes,), dtype)
-    if w.shape != (classes,):
+    shape = _tensor_arg(weight, "weight", who).array.shape
+    if shape != (classes,):
         raise ShapeError(f"{who}(): weight must hold one value per class ({classes}), but has shape "
-                         f"{list(w.shape)}", hint=f"pass a weight of shape [{classes}]")
-    return w
+                         f"{list(shape)}", hint=f"pass a weight of shape [{classes}]")
+    return _constant(weight, "weight", who, (classes,), dtype)
 
 
 def _check_targets(input, target, ignore_index, who):
@@ -494,7 +514,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction(reduction, size_average, reduce, who)
     _float_input(input, who)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ArgumentError(f"{who}(): label_smoothing must be between 0 and 1, not {label_smoothing}")
+        raise ArgumentError(f"{who}(): label_smoothing must be between 0 and 1, not {label_smoothing}",
+                            hint="a small value such as label_smoothing=0.1 is usual")
     if input.array.ndim == 0:
         raise ShapeError(f"{who}(): the input must have shape (N, C) or (C,), not a 0-d tensor",
                          hint="pass one score per class")
@@ -518,7 +539,7 @@ def _smoothed(logp, loss, target, weight, ignore_index, reduction, eps, class_di
         smooth = Neg.apply(logp.sum(class_dim))
     else:
         w = weight.array.astype(logp.array.dtype, copy=False)
-        smooth = Neg.apply(Mul.apply(logp, w.reshape((1, classes)) if class_dim else w).sum(class_dim))
+        smooth = Neg.apply(_times(logp, w.reshape((1, classes)) if class_dim else w).sum(class_dim))
     smooth = MaskedFill.apply(smooth, mask=ignore, value=0.0)
     if reduction == "mean":
         kept = target.array[~ignore]
@@ -546,7 +567,7 @@ def _cross_entropy_probs(input, target, weight, reduction, eps, class_dim):
         target = target * (1 - eps) + eps / classes
     prod = Mul.apply(logp, target)
     if w is not None:
-        prod = Mul.apply(prod, w.reshape((1, classes) + (1,) * (input.array.ndim - 2)) if class_dim else w)
+        prod = _times(prod, w.reshape((1, classes)) if class_dim else w)
     if reduction == "none":
         return Neg.apply(prod.sum(class_dim))
     loss = Neg.apply(prod.sum())
@@ -665,7 +686,8 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise ArgumentError(f"gelu(): approximate must be 'none' or 'tanh', not {approximate!r}")
+        raise ArgumentError(f"gelu(): approximate must be 'none' or 'tanh', not {approximate!r}",
+                            hint="gelu(x) for the exact form, gelu(x, approximate='tanh') for the fast one")
     return Gelu.apply(_float_activation(input, "gelu"), approximate=approximate)
 
 

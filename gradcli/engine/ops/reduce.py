@@ -16,7 +16,8 @@ import math
 import numpy as np
 
 from gradcli.engine.function import Function
-from gradcli.engine.ops.elementwise import Abs, Add, Div, Maximum, Minimum, Mul, Pow, Sign, ToCopy, Where
+from gradcli.engine.ops import shape as shape_ops
+from gradcli.engine.ops.elementwise import Abs, Add, Maximum, Minimum, Mul, Pow, Sign, ToCopy, Where
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import ArgumentError, DTypeError, IndexOutOfRange, ValueTypeError
 
@@ -72,10 +73,10 @@ def as_tensor_arg(x, op: str) -> Tensor:
 
 # -- views used inside backward (arrays: NumPy; Tensors: the recorded shape ops) ----------------
 def view(x, shape):
-    """x reshaped to `shape`, recording ViewBackward0 when x is a Tensor."""
+    """x reshaped to `shape`, recording the shape op (ViewBackward0) when x is a Tensor."""
     shape = tuple(shape)
     if isinstance(x, Tensor):
-        return x if x.array.shape == shape else x.view(shape)
+        return x if x.array.shape == shape else shape_ops.reshape(x, shape)
     return np.reshape(x, shape)
 
 
@@ -83,7 +84,7 @@ def expand(x, shape):
     """x broadcast to `shape` (no copy), recording ExpandBackward0 when x is a Tensor."""
     shape = tuple(shape)
     if isinstance(x, Tensor):
-        return x if x.array.shape == shape else x.expand(shape)
+        return x if x.array.shape == shape else shape_ops.expand(x, shape)
     return np.broadcast_to(x, shape)
 
 
@@ -93,13 +94,13 @@ def array_of(x):
 
 
 def times(g, w):
-    """g * w for a constant array w; records MulBackward0 when g is a Tensor."""
-    return Mul.call(g, w) if isinstance(g, Tensor) else g * w
+    """g * w for a constant array w; records MulBackward0 (w a constant slot) when g is a Tensor."""
+    return Mul.apply(g, Tensor(w)) if isinstance(g, Tensor) else g * w
 
 
 def plus(x, c):
     """x + c for a constant array c."""
-    return Add.call(x, c) if isinstance(x, Tensor) else x + c
+    return Add.apply(x, Tensor(c)) if isinstance(x, Tensor) else x + c
 
 
 def sum_to_tensor(t: Tensor, shape) -> Tensor:
@@ -176,8 +177,9 @@ class Mean(Function):
     def forward(self, a, dtype=None):
         _float_only(a if dtype is None else np.empty(0, dtype), "mean")
         self.shape, self.dtype = a.shape, a.dtype
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.mean(a, dtype=dtype).astype(dtype or a.dtype, copy=False)
+        if a.size == 0:  # PyTorch: nan, silently
+            return np.full((), np.nan, dtype or a.dtype)
+        return np.mean(a, dtype=dtype).astype(dtype or a.dtype, copy=False)
 
     def backward(self, g, a):
         n = math.prod(self.shape)
@@ -191,8 +193,10 @@ class MeanDim(Function):
     def forward(self, a, dim, keepdim=False, dtype=None):
         _float_only(a if dtype is None else np.empty(0, dtype), "mean")
         self.shape, self.dtype, self.axes, self.keepdim = a.shape, a.dtype, dim, keepdim
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.mean(a, axis=dim, keepdims=keepdim, dtype=dtype).astype(dtype or a.dtype, copy=False)
+        if a.size == 0:
+            total = np.sum(a, axis=dim, keepdims=keepdim, dtype=dtype)
+            return np.full(total.shape, np.nan if total.size else 0, dtype or a.dtype)
+        return np.mean(a, axis=dim, keepdims=keepdim, dtype=dtype).astype(dtype or a.dtype, copy=False)
 
     def backward(self, g, a):
         n = math.prod(self.shape[i] for i in self.axes)
@@ -332,6 +336,9 @@ def _selected(grad_fn_name, symbol):
 
     class Selected(Function):
         name = grad_fn_name
+        # PyTorch saves the indices (no input, not the values): a second backward without
+        # retain_graph fails, but no input's or output's version is checked.
+        saves = ("indices",)
         rule = (f"∂ {symbol}(u, dim)/∂uⱼ = 1 at the returned index, else 0",)
 
         def forward(self, a, dim, keepdim, indices):
@@ -612,7 +619,8 @@ def _logical(op, np_fn):
         axes = None if dim is None else normalize_dims(dim, a.ndim, op)
         if axes == () and a.ndim == 0:
             axes = None
-        return Tensor(np.asarray(np_fn(a, axis=axes, keepdims=bool(keepdim))))
+        out = np.asarray(np_fn(a, axis=axes, keepdims=bool(keepdim)))
+        return Tensor(out.astype(np.uint8) if a.dtype == np.uint8 else out)  # PyTorch keeps uint8 here
 
     fn.__name__ = op
     return fn

@@ -1,0 +1,142 @@
+"""Shared by every benchmark: timing by medians of repeats, result rows, the table.
+
+Every figure is measured in the same process run as its baselines, so the
+ratios mean something on any machine; absolute targets (µs per op) come from
+the project's issues and are shown next to them.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Row:
+    """One line of the table: a measured figure, its baselines, the target and the verdict."""
+
+    name: str
+    gradcli: str
+    baselines: str = ""
+    ratio: str = ""
+    target: str = ""
+    status: str = "INFO"  # PASS, FAIL, INFO (no target) or UNAVAILABLE
+    note: str = ""
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def unavailable(name: str, exc: BaseException) -> Row:
+    """A benchmark whose gradcli side cannot run yet (a missing op): reported, never raised."""
+    text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return Row(name, f"unavailable: {text[:120]}", status="UNAVAILABLE")
+
+
+def per_call(fn, *, repeats: int = 7, min_time: float = 0.05, warmup: int = 3) -> float:
+    """Median seconds per call of `fn()`.
+
+    Warm-up calls first (caches, lazy imports); then the number of calls per
+    repeat is chosen so one repeat takes at least `min_time`, which keeps the
+    timer's resolution and loop overhead negligible for µs-sized work."""
+    for _ in range(warmup):
+        fn()
+    number = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - t0
+        if elapsed >= min_time or number >= 1 << 20:
+            break
+        number = max(number * 2, int(number * min_time / max(elapsed, 1e-9) * 1.2))
+    samples = [elapsed / number]
+    gc.collect()
+    for _ in range(repeats - 1):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - t0) / number)
+    return statistics.median(samples)
+
+
+def timed(fn, *, repeats: int = 3):
+    """(median seconds, result of the last call) of `fn()`: long runs are timed and checked at once.
+
+    The previous result is dropped before each call, so a graph it holds is
+    not alive (and scanned by the garbage collector) during the next one."""
+    samples, result = [], None
+    for _ in range(repeats):
+        result = None
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples), result
+
+
+def paired(fns, *, repeats: int = 9, warmup: int = 2) -> list[float]:
+    """Median seconds per call of each of `fns`, timed in alternation.
+
+    For ratio targets close to 1 (the MLP): interleaving the candidates means
+    a CPU frequency change or a noisy neighbour hits both sides alike."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    samples = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, out in zip(fns, samples):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return [statistics.median(s) for s in samples]
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def fmt_bytes(n: float) -> str:
+    if abs(n) < 1024:
+        return f"{n:.0f} B"
+    if abs(n) < 1024 ** 2:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024 ** 2:.1f} MiB"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b > 0 else "n/a"
+
+
+def try_import_torch():
+    """PyTorch is an optional baseline: None when it is not installed (or fails to import)."""
+    try:
+        import torch
+    except Exception:  # noqa: BLE001 - any import failure just means "no torch baseline"
+        return None
+    return torch
+
+
+HEADERS = ("benchmark", "gradcli", "baseline(s)", "ratio", "target", "result")
+
+
+def table(rows: list[Row]) -> str:
+    """A plain-text table (pipe- and log-friendly), followed by each row's note."""
+    cells = [HEADERS] + [(r.name, r.gradcli, r.baselines, r.ratio, r.target, r.status) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADERS))]
+    lines = []
+    for k, c in enumerate(cells):
+        lines.append("  ".join(s.ljust(w) for s, w in zip(c, widths)).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    notes = [f"  [{r.name}] {r.note}" for r in rows if r.note]
+    if notes:
+        lines += ["", "notes:"] + notes
+    return "\n".join(lines)
