@@ -173,7 +173,7 @@ def _torch_available() -> bool:
 
 
 def run(quick: bool) -> list[Row]:
-    n = 200_000 if quick else 1_000_000
+    n = 100_000 if quick else 1_000_000
     try:
         g = spawn("gradcli", n)
     except Exception as exc:  # noqa: BLE001 - a missing op (or a crash) is reported, not raised

@@ -3,16 +3,19 @@
 `gradcli '9*x^4 + 2*x^3 + 3*x^2 + 6*x + 1' x=2` runs through the console
 script installed next to sys.executable (`python -m gradcli` when there is
 none). Wall time is the median of ≥ 5 runs of each command, run in
-alternation after one warm-up each. Peak RSS is each child's own ru_maxrss,
-taken from `os.wait4` on that child: RUSAGE_CHILDREN is a maximum over all
-children so far, so its deltas can't isolate one process once a larger one
-has run. Children get a private PYTHONPYCACHEPREFIX (and bytecode writing
+alternation after one warm-up each. Peak RSS is each child's own ru_maxrss
+from `os.wait4`, read by a tiny launcher process that spawns it (see LAUNCHER:
+RUSAGE_CHILDREN deltas can't isolate one child, as it is a maximum over all
+children, and a child forked from a big process inherits its high-water
+mark). Both figures come from the launcher, so its own start-up is not
+counted. Children get a private PYTHONPYCACHEPREFIX (and bytecode writing
 allowed), so both sides start from cached bytecode as an installed tool does
 even where the environment sets PYTHONDONTWRITEBYTECODE.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -46,16 +49,28 @@ def child_env() -> dict:
     return env
 
 
+# A tiny launcher (python -I -S, ~10 MiB) starts each command and reports that child's own
+# wall time and ru_maxrss. Spawning straight from this process would not do: a child's
+# ru_maxrss keeps the high-water mark of the process it was forked from, and this one
+# may hold torch and large arrays by the time the start-up benchmark runs.
+LAUNCHER = """
+import json, os, sys, time
+argv = json.loads(sys.argv[1])
+t0 = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ,
+                     file_actions=[(os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - t0
+sys.stderr.write(json.dumps([elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def spawn(cmd: list[str], env: dict) -> tuple[float, int, int, str]:
-    """(wall seconds, peak RSS bytes, exit status, stdout) of one child process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen consistent
-    proc.stdout.close()
-    return elapsed, usage.ru_maxrss * 1024, proc.returncode, out.decode(errors="replace")
+    """(wall seconds, peak RSS bytes, exit status, stdout) of one run of `cmd`."""
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, json.dumps(cmd)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    elapsed, maxrss_kib, status = json.loads(proc.stderr.strip().splitlines()[-1])
+    return elapsed, maxrss_kib * 1024, status, proc.stdout
 
 
 def measure(repeats: int) -> dict:
@@ -83,7 +98,7 @@ def run(quick: bool) -> list[Row]:
     correct = g["status"] == 0 and all(v in g["out"] for v in EXPECTED)
     shown = "python -m gradcli" if "-m" in gradcli_command() else "gradcli (console script)"
     note = (f"{shown} '{EXPR}' {ARG} vs python -c \"import numpy\"; medians of {5 if quick else 9} "
-            f"alternated runs; peak RSS = each child's ru_maxrss via os.wait4 (largest of the runs).")
+            f"alternated runs; peak RSS = the child's ru_maxrss via os.wait4 in a tiny launcher process (largest of the runs).")
     if not correct:
         note += f" WARNING: exit {g['status']}, output {g['out'].strip()[:80]!r} (expected f = 185, df/dx = 330)."
     return [Row(f"{NAME} time", fmt_time(g["time"]), f"import numpy {fmt_time(n['time'])}",

@@ -25,6 +25,7 @@ class Result:
     jacobian: dict | None = None
     hessian: dict | None = None  # (name, name) -> Tensor
     unused: list = field(default_factory=list)
+    nonfinite: GradcliError | None = None  # where the first NaN/inf appeared, if one did
 
 
 def split_assignments(args: list[str]) -> list[tuple[str, str]]:
@@ -62,8 +63,22 @@ def free_names(node) -> list[str]:
     return seen
 
 
-def calculate(expression: str, assignments: list[str], *, dtype: str = "float64", wrt: list[str] | None = None,
-              jacobian: bool = False, hessian: bool = False, vjp: str | None = None) -> Result:
+def calculate(expression: str, assignments: list[str], **options) -> Result:
+    """Evaluate and differentiate; if a NaN or inf appears, say where it first did and still give the values."""
+    from gradcli.engine.grad_mode import detect_anomaly
+    from gradcli.errors import NumericError
+
+    try:
+        with detect_anomaly():
+            return _calculate(expression, assignments, **options)
+    except NumericError as err:
+        result = _calculate(expression, assignments, **options)
+        result.nonfinite = err
+        return result
+
+
+def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64", wrt: list[str] | None = None,
+               jacobian: bool = False, hessian: bool = False, vjp: str | None = None) -> Result:
     from gradcli.engine import autograd, dtypes
     from gradcli.engine.ops.creation import tensor
     from gradcli.engine.tensor import Tensor

@@ -40,6 +40,9 @@ def calculator(streams: Streams, expression: str, assignments: list[str], opts: 
         return
     result = calc.calculate(expression, assignments, dtype=opts.dtype, wrt=opts.wrt, jacobian=opts.jacobian,
                             hessian=opts.hessian, vjp=opts.vjp)
+    if result.nonfinite is not None:
+        err = result.nonfinite
+        streams.warning(err.message, err.span, err.hint)
     for name in result.unused:
         streams.warning(f"{name} is not used by the expression", hint=f"remove {name}=..., or check the spelling")
     if opts.json:

@@ -42,6 +42,7 @@ AUTOGRAD = dict(grad=autograd.grad, backward=lambda t, grad_tensors=None, retain
                 detect_anomaly=grad_mode.detect_anomaly, set_grad_enabled=grad_mode.set_grad_enabled)
 
 OPTIM = dict(SGD=optim.SGD)
+LINALG = dict(reduce.LINALG)
 
 # Tensor methods: every torch.X that takes the tensor first, unless a family says otherwise.
 _NOT_METHODS = set(creation.FUNCTIONS) | {"where", "cat", "stack", "concat", "concatenate", "is_tensor",

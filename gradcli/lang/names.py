@@ -43,7 +43,7 @@ FUNCTIONAL = Namespace("torch.nn.functional", api.FUNCTIONAL)
 NN = Namespace("torch.nn", {"functional": FUNCTIONAL})
 AUTOGRAD = Namespace("torch.autograd", api.AUTOGRAD)
 OPTIM = Namespace("torch.optim", api.OPTIM)
-LINALG = Namespace("torch.linalg", getattr(api, "LINALG", {}))
+LINALG = Namespace("torch.linalg", api.LINALG)
 TORCH = Namespace("torch", {**api.TORCH, "nn": NN, "autograd": AUTOGRAD, "optim": OPTIM,
                             "linalg": LINALG, "pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
                             "Tensor": Tensor, "Size": Size})

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -131,6 +132,7 @@ class _Context:
 
 
 _contexts: list[_Context] = []
+_LOCK = threading.RLock()
 
 
 def _prepare(source: Any, filename: str) -> str:
@@ -156,6 +158,11 @@ def _prepare(source: Any, filename: str) -> str:
 
 
 def _run(text: str, filename: str, start: str, base=None, depth=None):
+    with _LOCK:  # the context stack is shared; f-string fields re-enter from the same thread
+        return _run_locked(text, filename, start, base, depth)
+
+
+def _run_locked(text: str, filename: str, start: str, base, depth):
     ctx = _Context(text, filename, start == "eval_input", base, depth)
     _contexts.append(ctx)
     try:
@@ -1353,7 +1360,10 @@ def _fstring_field(builder: _Builder, tok, i: int, end: int, raw: bool, nesting:
                                  span=_offset_span(tok, i, j + 1))
     line, column = _token_pos(tok, i + 1)
     ctx = _contexts[-1]
-    value = _run(expr_text, ctx.filename, "eval_input", base=(line, column), depth=ctx.depth)
+    try:
+        value = _run(expr_text, ctx.filename, "eval_input", base=(line, column), depth=ctx.depth)
+    except (IncompleteInput, UnexpectedEnd) as e:  # the field is wrong, not the input unfinished
+        raise GradcliSyntaxError(e.message, hint=e.hint, span=e.span) from None
     if debug_end is not None:
         j = debug_end
     conversion = None

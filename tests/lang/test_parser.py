@@ -40,7 +40,7 @@ NO_SPAN = Span(0, 0, 0, 0, "<none>")  # Python gives no position (comprehensions
 def from_python(source: str, mode: str = "exec", filename: str = "<input>"):
     """Python's parse of `source`, as gradcli nodes with gradcli-style spans."""
     tree = pyast.parse(source, mode=mode)
-    lines = source.split("\n")
+    lines = re.split(r"\r\n|\r|\n", source)  # Python's line breaks
 
     def col(line: int, offset: int) -> int:
         return len(lines[line - 1].encode("utf-8")[:offset].decode("utf-8", "ignore")) + 1

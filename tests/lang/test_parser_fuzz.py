@@ -17,7 +17,7 @@ from gradcli.lang import ast
 from gradcli.lang.parser import is_incomplete, parse, parse_expression
 from test_parser import CASES_FILE, SEEDS, from_python, span_mismatches
 
-FUZZ = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Characters that matter to the lexer and the block structure, plus some that do not belong.
 ALPHABET = list("abcxyz_019 .,:;()[]{}+-*/%@^<>=!&|~'\"\\#\n\t\r\x00fr") + ["**", "//", "==", "if ", "else ", "for ",
