@@ -36,7 +36,7 @@ def unavailable(name: str, exc: BaseException) -> Row:
     return Row(name, f"unavailable: {text[:120]}", status="UNAVAILABLE")
 
 
-def per_call(fn, *, repeats: int = 7, min_time: float = 0.05, warmup: int = 3) -> float:
+def per_call(fn, *, repeats: int = 21, min_time: float = 0.01, warmup: int = 3) -> float:
     """Median seconds per call of `fn()`.
 
     Warm-up calls first (caches, lazy imports); then the number of calls per

@@ -74,7 +74,7 @@ def profile_target(quick: bool):
 
 
 def run(quick: bool) -> list[Row]:
-    repeats = 5 if quick else 9
+    repeats = 21 if quick else 51
     try:
         step, x, w, b = gradcli_setup()
         t_g = per_call(step, repeats=repeats)

@@ -332,6 +332,8 @@ def test_empty_reductions():
     (lambda A: A.norm(p="nuc"), ArgumentError),
     (lambda A: A.norm(p=[1]), ValueTypeError),
     (lambda A: R.LINALG["norm"](A, ord=2), ArgumentError),
+    (lambda A: R.LINALG["norm"](A, 1, dim=(0, 1)), ArgumentError),
+    (lambda A: R.LINALG["norm"](t(np.ones((2, 2, 2))), 2), ArgumentError),
     (lambda A: TORCH["sum"]([1.0, 2.0]), ValueTypeError),
 ])
 def test_errors_are_gradcli_errors_with_hints(call, error):
@@ -339,6 +341,14 @@ def test_errors_are_gradcli_errors_with_hints(call, error):
     with pytest.raises(error) as info:
         call(A)
     assert info.value.message and info.value.hint
+
+
+def test_linalg_norm_is_a_vector_norm_over_one_dim_or_all_elements():
+    A = t([[3.0, 4.0], [6.0, 8.0]], grad=True)
+    assert R.LINALG["norm"](A, 2, dim=(0,)).array.tolist() == [math.hypot(3, 6), math.hypot(4, 8)]
+    assert R.LINALG["norm"](A, 1, dim=1).array.tolist() == [7.0, 14.0]
+    assert R.LINALG["norm"](A).array.tolist() == pytest.approx(math.sqrt(125.0))
+    assert R.LINALG["norm"](A, "fro").grad_fn.name == "LinalgVectorNormBackward0"
 
 
 def test_zero_dim_tensor_accepts_dim_zero_and_minus_one():

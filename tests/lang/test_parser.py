@@ -290,6 +290,7 @@ STATEMENTS = [
     "raise ValueError('x') from None\n", "assert x > 0, 'positive'\n", "del x, y[0]\n", "global a, b\n",
     "x = 1  # comment\n# another\n\n\ny = 2\n", "x = (1 +\n     2)\n", "x = 1 + \\\n    2\n", "if x: y = 1; z = 2\n",
     "for i in range(2):\n\n    # comment inside\n    x = i\n\n    y = i\n", "x = [\n    1,\n    2,\n]\n",
+    "import torch; x = 1; from torch import nn\n",
 ]
 
 
@@ -689,6 +690,7 @@ def test_unicode_names_are_normalised_like_python():
     ("x = 1", False), ("if x:\n", False), ("for i in range(3):\n    print(i)\n", False), ("s = 'abc", False),
     ("x = 1 +", False), ("", False), ("# comment", False), ("print(1))", False), ("try:\n    x\n", False),
     ("x = 1\ny = 2", False), ("if x:\n    pass\n  bad", False), ("x = 1 +\n", False),
+    ("print(f'{x +}')", False), ("print(f'{(x}')", False),
 ])
 def test_is_incomplete_follows_pythons_repl(source, incomplete):
     assert is_incomplete(source) is incomplete
@@ -718,6 +720,15 @@ def test_every_grammar_rule_has_a_builder_method():
         if not name.startswith("_") and not inlined_single and not hasattr(P._Builder, name):
             missing.add(name)
     assert missing == set()
+
+
+def test_parsing_from_several_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = [f"x{i} = f'{{a{i} + {i}}}' ^ 2\nif x{i}:\n    y = [x{i}]\n" for i in range(40)]
+    expected = [ast.dump(parse(s)) for s in sources]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(lambda s: ast.dump(parse(s)), sources * 3)) == expected * 3
 
 
 def test_parse_result_contains_only_nodes():

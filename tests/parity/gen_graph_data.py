@@ -64,9 +64,8 @@ def walk(out: torch.Tensor, names: dict) -> list:
     by_leaf = {id(t): n for n, t in names.items()}
     nodes = []
     for fn in order:
-        node = {"grad_fn": type(fn).__name__ if fn.name() != "torch::autograd::AccumulateGrad" else "AccumulateGrad",
+        node = {"grad_fn": fn.name().split("::")[-1],  # "torch::autograd::AccumulateGrad" for leaves
                 "inputs": [None if c is None else index[c] for c, _ in fn.next_functions]}
-        node["grad_fn"] = fn.name().split("::")[-1]
         if node["grad_fn"] == "AccumulateGrad":
             node["leaf"] = by_leaf[id(fn.variable)]
         nodes.append(node)

@@ -186,11 +186,8 @@ def _broadcast_batches(a, b, sa, sb):
             raise ShapeError(f"matmul cannot broadcast the batch dimensions {list(sa)} and {list(sb)} of shapes "
                              f"{list(a.shape)} and {list(b.shape)}: size {x} against {y}",
                              hint="batch sizes must be equal or 1 in each dimension")
-        out.append(builtin_max(x, y))
+        out.append(max(x, y))
     return tuple(reversed(out))
-
-
-builtin_max = max
 
 
 def _check_matmul(a, b):
@@ -251,7 +248,7 @@ def _batched(a: Tensor, b: Tensor) -> Tensor:
     m1 = sa[-1]
     m2 = sb[-2] if db > 1 else sb[0]
     p = sb[-1] if db > 1 else 1
-    batch1, batch2 = sa[:builtin_max(da - 2, 0)], sb[:builtin_max(db - 2, 0)]
+    batch1, batch2 = sa[:max(da - 2, 0)], sb[:max(db - 2, 0)]
     if da == 3 and db == 3 and batch1[0] != batch2[0]:
         if batch1[0] == 1 and a.requires_grad:
             return matmul(shape_ops.squeeze(a, 0), b)

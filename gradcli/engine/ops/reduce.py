@@ -545,10 +545,14 @@ def linalg_norm(input, ord=None, dim=None, keepdim=False, dtype=None):
         ord = None
     if ord is None:
         return vector_norm(input, 2, dim, keepdim, dtype)
-    if isinstance(ord, str) or (a.ndim >= 2 and (dim is None or isinstance(dim, (list, tuple)))):
-        raise ArgumentError(f"linalg.norm(ord={ord!r}) of a matrix (a matrix norm) is not supported",
+    matrix = (a.ndim == 2 and dim is None) or (isinstance(dim, (list, tuple)) and len(dim) == 2)
+    if isinstance(ord, str) or matrix:
+        raise ArgumentError(f"linalg.norm(ord={ord!r}) over a matrix (a matrix norm) is not supported",
                             hint="use torch.linalg.vector_norm(x, ord) for the vector norm of all elements, "
-                                 "or pass an int dim")
+                                 "or pass a single dim")
+    if dim is None and a.ndim > 2:
+        raise ArgumentError(f"linalg.norm(ord={ord!r}) of a {a.ndim}-D tensor needs dim",
+                            hint="pass dim=..., or use torch.linalg.vector_norm(x, ord)")
     return vector_norm(input, ord, dim, keepdim, dtype)
 
 

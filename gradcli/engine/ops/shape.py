@@ -15,6 +15,7 @@ IndexBackward0 on the result.
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 
@@ -86,7 +87,7 @@ def _dim(dim, ndim: int, extra: int = 0) -> int:
         raise ValueTypeError(f"dim must be an integer, not {type(dim).__name__}")
     if not -n <= dim < n:
         raise IndexOutOfRange(f"dimension {dim} is out of range for a tensor with {ndim} dimension(s)",
-                            hint=f"use a dim between {-n} and {n - 1}")
+                              hint=f"use a dim between {-n} and {n - 1}")
     return int(dim) % n
 
 
@@ -114,9 +115,9 @@ def _sizes(args, what: str) -> list:
     return out
 
 
-def _infer(sizes: list, a: np.ndarray) -> tuple:
+def _infer(sizes: list, in_shape: tuple) -> tuple:
     """Resolve one -1 in a requested shape, checking the element count (PyTorch's infer_size)."""
-    numel = a.size
+    numel = math.prod(in_shape)
     _check_ndim(len(sizes))
     holes = [i for i, s in enumerate(sizes) if s == -1]
     if len(holes) > 1:
@@ -131,7 +132,7 @@ def _infer(sizes: list, a: np.ndarray) -> tuple:
         sizes = list(sizes)
         sizes[holes[0]] = numel // known
     elif holes or known != numel:
-        raise ShapeError(f"cannot reshape a tensor of shape {list(a.shape)} ({numel} elements) into shape "
+        raise ShapeError(f"cannot reshape a tensor of shape {list(in_shape)} ({numel} elements) into shape "
                          f"{list(sizes)}",
                          hint=f"the sizes must multiply to {numel}; write -1 for one size to have it inferred")
     return tuple(sizes)
@@ -193,64 +194,61 @@ class Alias(Function):
         return (g,)
 
 
-def reshape(t, *shape):
+def reshape(x, *shape):
     """A view when the memory layout allows one (ViewBackward0 or ReshapeAliasBackward0), else a copy
     (UnsafeViewBackward0 over CloneBackward0), exactly where PyTorch copies."""
-    t = _need_tensor(t, "reshape")
-    a = t.array
-    shape = _infer(_sizes(shape, "reshape"), a)
+    x = _need_tensor(x, "reshape")
+    a = x.array
+    shape = _infer(_sizes(shape, "reshape"), a.shape)
     if a.flags.c_contiguous:
-        return _share(View.apply(t, shape=shape), t)
+        return _share(View.apply(x, shape=shape), x)
     if _no_copy_reshape(a, shape) is not None:
-        return _share(ReshapeAlias.apply(t, shape=shape), t)
-    return UnsafeView.apply(Clone.apply(t), shape=shape)
+        return _share(ReshapeAlias.apply(x, shape=shape), x)
+    return UnsafeView.apply(Clone.apply(x), shape=shape)
 
 
-def view(t, *shape):
-    t = _need_tensor(t, "view")
-    return _share(View.apply(t, shape=_infer(_sizes(shape, "view"), t.array)), t)
+def view(x, *shape):
+    x = _need_tensor(x, "view")
+    return _share(View.apply(x, shape=_infer(_sizes(shape, "view"), x.array.shape)), x)
 
 
-def view_as(t, other):
-    return view(t, _need_tensor(other, "view_as").array.shape)
+def view_as(x, other):
+    return view(x, _need_tensor(other, "view_as").array.shape)
 
 
-def reshape_as(t, other):
-    return reshape(t, _need_tensor(other, "reshape_as").array.shape)
+def reshape_as(x, other):
+    return reshape(x, _need_tensor(other, "reshape_as").array.shape)
 
 
-def flatten(t, start_dim=0, end_dim=-1):
-    t = _need_tensor(t, "flatten")
-    shape = t.array.shape
+def flatten(x, start_dim=0, end_dim=-1):
+    x = _need_tensor(x, "flatten")
+    shape = x.array.shape
     if not shape:
-        return reshape(t, 1)
+        return reshape(x, 1)
     s, e = _dim(start_dim, len(shape)), _dim(end_dim, len(shape))
     if s > e:
         raise ArgumentError(f"flatten(): start_dim ({start_dim}) comes after end_dim ({end_dim})",
                             hint="start_dim must not be after end_dim")
     if s == e:
-        return t
-    n = 1
-    for k in shape[s:e + 1]:
-        n *= k
-    return reshape(t, shape[:s] + (n,) + shape[e + 1:])
+        return x
+    return reshape(x, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
-def unflatten(t, dim, sizes):
-    t = _need_tensor(t, "unflatten")
-    shape = t.array.shape
+def unflatten(x, dim, sizes):
+    x = _need_tensor(x, "unflatten")
+    shape = x.array.shape
     d = _dim(dim, len(shape))
     sizes = _sizes((sizes,), "unflatten")
-    part = _infer(sizes, np.empty((shape[d],) if shape else (1,), dtype=np.bool_))
-    return view(t, shape[:d] + part + shape[d + 1:])
+    part = _infer(sizes, shape[d:d + 1])
+    return view(x, shape[:d] + part + shape[d + 1:])
 
 
-def contiguous(t):
-    return t if t.array.flags.c_contiguous else Clone.apply(t)
+def contiguous(x):
+    return x if x.array.flags.c_contiguous else Clone.apply(x)
 
 
-def is_contiguous(t) -> bool:
-    return bool(t.array.flags.c_contiguous)
+def is_contiguous(x) -> bool:
+    return bool(x.array.flags.c_contiguous)
 
 
 # -- views: dimension order -----------------------------------------------------------------------
@@ -667,8 +665,8 @@ def _index_entries(idx):
                     arr = arr.astype(np.int64)
             else:
                 raise IndexOutOfRange(f"a {type(e).__name__} cannot be used as an index",
-                                     hint="index with integers, slices (a:b), None, ..., lists of integers, "
-                                          "or integer/boolean tensors")
+                                      hint="index with integers, slices (a:b), None, ..., lists of integers, "
+                                           "or integer/boolean tensors")
             kind = arr.dtype.kind
             if kind == "b":
                 out.append(("bool", bool(arr), 0) if arr.ndim == 0 else ("mask", arr, arr.ndim))
@@ -677,7 +675,7 @@ def _index_entries(idx):
                            else ("adv", arr.astype(np.int64, copy=False), 1))
             else:
                 raise IndexOutOfRange(f"an index must hold integers or booleans, not {arr.dtype} values",
-                                     hint="convert it with .long() or use a boolean mask")
+                                      hint="convert it with .long() or use a boolean mask")
     return out
 
 
@@ -689,7 +687,7 @@ def _slice_bounds(v: slice, size: int):
         raise ValueTypeError("slice bounds must be integers or None")
     if step is not None and step <= 0:
         raise ArgumentError(f"slice step must be positive, got {step}",
-                            hint="negative steps are not supported; use torch.flip(...)" if step else None)
+                            hint="slices go forwards only (negative steps are not supported)")
     start, stop, step = slice(start, stop, step).indices(size)
     return start, max(stop, start), step
 
