@@ -7,6 +7,7 @@ the project's issues and are shown next to them.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import statistics
 import time
@@ -41,7 +42,10 @@ def per_call(fn, *, repeats: int = 21, min_time: float = 0.01, warmup: int = 3) 
 
     Warm-up calls first (caches, lazy imports); then the number of calls per
     repeat is chosen so one repeat takes at least `min_time`, which keeps the
-    timer's resolution and loop overhead negligible for µs-sized work."""
+    timer's resolution and loop overhead negligible for µs-sized work. Many
+    short repeats and their median rather than a few long ones: a stall from
+    another process (milliseconds on a busy machine) then spoils a few
+    samples instead of every mean."""
     for _ in range(warmup):
         fn()
     number = 1
@@ -122,6 +126,20 @@ def try_import_torch():
     except Exception:  # noqa: BLE001 - any import failure just means "no torch baseline"
         return None
     return torch
+
+
+@contextlib.contextmanager
+def single_threaded(torch):
+    """Run torch on one thread for tiny tensors, as NumPy and gradcli do.
+
+    Threads can't help a 5×3 op, and on a busy machine torch's OpenMP pool
+    turns each op into a wait for a core (milliseconds instead of µs)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield torch
+    finally:
+        torch.set_num_threads(before)
 
 
 HEADERS = ("benchmark", "gradcli", "baseline(s)", "ratio", "target", "result")

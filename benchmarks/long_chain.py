@@ -54,6 +54,7 @@ def gradcli_chain(n: int):
 def torch_chain(n: int):
     import torch
 
+    torch.set_num_threads(1)  # tiny tensors: see harness.single_threaded
     x = torch.ones(WIDTH, requires_grad=True)
 
     def forward():

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.harness import Row, fmt_time, ratio, timed, try_import_torch, unavailable, verdict
+from benchmarks.harness import (Row, fmt_time, ratio, single_threaded, timed, try_import_torch, unavailable,
+                                verdict)
 
 NAME = "scalar_chain"
 ITERATIONS = 30_000
@@ -71,9 +72,9 @@ def run(quick: bool) -> list[Row]:
     base, ratios = "torch not installed", ""
     torch = try_import_torch()
     if torch is not None:
-        torch_chain(torch, 1000)()
-        tchain = torch_chain(torch)
-        t_t = timed(tchain, repeats=repeats)[0]
+        with single_threaded(torch):
+            torch_chain(torch, 1000)()
+            t_t = timed(torch_chain(torch), repeats=repeats)[0]
         base, ratios = f"torch {fmt_time(t_t / ops)}/op", f"{ratio(t_g, t_t)} torch"
     want_grad, want_value = reference()
     same = np.isclose(value, want_value, rtol=1e-3) and np.isclose(grad, want_grad, rtol=1e-2, atol=1e-30)

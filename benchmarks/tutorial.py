@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.harness import Row, fmt_time, per_call, ratio, try_import_torch, unavailable, verdict
+from benchmarks.harness import (Row, fmt_time, per_call, ratio, single_threaded, try_import_torch, unavailable,
+                                verdict)
 
 NAME = "tutorial"
 TARGET_S = 60e-6
@@ -86,7 +87,8 @@ def run(quick: bool) -> list[Row]:
     ratios = [f"{ratio(t_g, t_np)} numpy"]
     torch = try_import_torch()
     if torch is not None:
-        t_t = per_call(torch_setup(torch, x.array, w.array, b.array), repeats=repeats)
+        with single_threaded(torch):
+            t_t = per_call(torch_setup(torch, x.array, w.array, b.array), repeats=repeats)
         base.append(f"torch {fmt_time(t_t)}")
         ratios.append(f"{ratio(t_g, t_t)} torch")
     else:

@@ -190,7 +190,9 @@ def _model_node(node_id: str, fn, root: Tensor | None, extra: dict) -> Node:
     if isinstance(saved, np.ndarray):
         return Node(node_id, "op", fn.name, extra.get(id(fn)), tuple(saved.shape), _dtype_name(saved), True,
                     rule, _array=saved)
-    return Node(node_id, "op", fn.name, extra.get(id(fn)), None, None, True, rule)
+    shape, dtype = getattr(fn, "out_shape", None), getattr(fn, "out_dtype", None)  # if the engine records them
+    return Node(node_id, "op", fn.name, extra.get(id(fn)), None if shape is None else tuple(shape),
+                None if dtype is None else _dtype_name(np.empty(0, dtype)), True, rule)
 
 
 def _grad_of(t: Tensor):

@@ -148,6 +148,7 @@ def test_second_order_through_broadcasting_uses_sum_to_tensor():
     r = np.random.default_rng(3)
     a, b = t(r.normal(size=(2, 3)), grad=True), t(r.normal(size=(3,)), grad=True)
     c = t(r.normal(size=(4, 1, 3)), grad=True)
+    check_grads(lambda x, y: (x * y) ** 2, [a, b], order=2)
     check_grads(lambda x, y: (x * y).sin(), [a, b], order=2)
     check_grads(lambda x, z: (x * z).exp(), [a, c], order=2)
 
