@@ -1,3 +1,3 @@
-from gradcli.cli.app import main
+from gradcli.cli.main import main
 
 main()

@@ -7,18 +7,15 @@ Exit codes: 0 ok, 1 runtime error, 2 usage or syntax error, 130 interrupted.
 
 from __future__ import annotations
 
-import signal
 import sys
 from typing import List, Optional
 
 import typer
 
 from gradcli import __version__
+from gradcli.cli import execute
 from gradcli.cli.console import Streams
-from gradcli.errors import GradcliError, Interrupted, LimitExceeded
-
-COMMANDS = ("eval", "run", "repl", "graph", "check", "plot")
-TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
+from gradcli.errors import GradcliError
 
 app = typer.Typer(
     name="gradcli",
@@ -33,10 +30,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class Timeout(BaseException):
-    """Raised by the alarm handler; a BaseException so no `except Exception` swallows it."""
 
 
 def _version(value: bool):
@@ -57,39 +50,7 @@ PLAIN = typer.Option(False, "--plain", help="No colour or decoration, even on a 
 
 
 def guarded(streams: Streams, body, *, max_elements: int, timeout: float | None) -> None:
-    """Run a command body; print any error and exit with its code. Never a traceback."""
-    from gradcli.engine import limits
-
-    limits.max_elements = max_elements
-    if timeout:
-        def on_alarm(signum, frame):
-            raise Timeout()
-        signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
-    code = 0
-    try:
-        body()
-    except GradcliError as err:
-        streams.error(err)
-        code = err.exit_code
-    except Timeout:
-        streams.error(LimitExceeded(f"stopped after the --timeout of {timeout:g} s",
-                                    hint="raise --timeout, or check for a loop that never ends"))
-        code = 1
-    except KeyboardInterrupt:
-        streams.error(Interrupted("interrupted"))
-        code = 130
-    except RecursionError:
-        streams.error(LimitExceeded("too deeply nested", hint="simplify the input"))
-        code = 1
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
-        streams.error(GradcliError(f"internal error ({type(exc).__name__}): {exc}",
-                                   hint="this is a bug in gradcli; please report it with the input"))
-        code = 1
-    finally:
-        if timeout:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    sys.stdout.flush()
+    code = execute.guarded(streams, body, max_elements=max_elements, timeout=timeout)
     if code:
         raise typer.Exit(code)
 
@@ -204,9 +165,6 @@ def repl_command(
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args:
-        args = ["repl"] if sys.stdin.isatty() else ["run", "-"]
-    elif args[0] not in COMMANDS and args[0] not in TOP_LEVEL_FLAGS:
-        args = ["eval", *args]
-    app(args=args, prog_name="gradcli")
+    from gradcli.cli.main import main as entry
+
+    entry(argv)

@@ -244,3 +244,16 @@ def summary(a) -> str:
 def shape_text(shape: tuple | None) -> str:
     """A shape as PyTorch lists it: [] for a scalar, [5, 3]; ? when unknown."""
     return "?" if shape is None else "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+# Unicode in labels, with the ASCII spelling used when the terminal can't show it.
+_ASCII = str.maketrans({"↺": "^", "…": "...", "∂": "d", "·": "*", "−": "-", "²": "^2", "ᵖ": "^p", "⁻": "-",
+                        "¹": "1", "ᵇ": "^b", "ᵘ": "^u", "σ": "sigmoid", "√": "sqrt", "Σ": "sum", "Π": "prod",
+                        "ᵢ": "_i", "ⱼ": "_j", "ₖ": "_k", "ₚ": "_p", "δ": "delta", "‖": "||", "≤": "<=",
+                        "≥": ">=", "≠": "!=", "⌊": "floor(", "⌋": ")", "φ": "phi", "Φ": "Phi", "π": "pi",
+                        "→": "->", "←": "<-", "✓": "ok", "✗": "x"})
+
+
+def asciify(text: str) -> str:
+    """Plain ASCII for terminals that are not UTF-8 (unknown symbols become '?')."""
+    return text.translate(_ASCII).encode("ascii", "replace").decode("ascii")

@@ -10,33 +10,49 @@ left out. Built with an explicit stack: deep graphs never recurse.
 
 from __future__ import annotations
 
+from rich.measure import Measurement
 from rich.text import Text
 from rich.tree import Tree
 
-from gradcli.show.graph import Graph, Node, shape_text
+from gradcli.show.graph import Graph, Node, asciify, shape_text
 
 MAX_NODES = 200
 MAX_DEPTH = 12  # each level indents 4 columns: deeper stops being readable at 80 columns
 
-# Unicode in labels, with the ASCII spelling used when the terminal can't show it.
-_ASCII = str.maketrans({"↺": "^", "…": "...", "∂": "d", "·": "*", "−": "-", "²": "^2", "ᵖ": "^p", "⁻": "-",
-                        "¹": "1", "ᵇ": "^b", "ᵘ": "^u", "σ": "sigmoid", "√": "sqrt", "Σ": "sum", "Π": "prod",
-                        "ᵢ": "_i", "ⱼ": "_j", "ₖ": "_k", "ₚ": "_p", "δ": "delta", "‖": "||", "≤": "<=",
-                        "≥": ">=", "≠": "!=", "⌊": "floor(", "⌋": ")", "φ": "phi", "Φ": "Phi", "π": "pi",
-                        "→": "->", "←": "<-"})
+
+class _AutoLabel:
+    """A label that prints its ASCII spelling on a console that is not UTF-8 (what ascii=None means)."""
+
+    def __init__(self, parts: list):
+        self.unicode = _assemble(parts, False)
+        self.ascii = _assemble(parts, True)
+
+    def _pick(self, options) -> Text:
+        return self.ascii if options.ascii_only else self.unicode
+
+    def __rich_console__(self, console, options):
+        yield self._pick(options)
+
+    def __rich_measure__(self, console, options):
+        return Measurement.get(console, options, self._pick(options))
 
 
-def asciify(text: str) -> str:
-    """Plain ASCII for terminals that are not UTF-8 (unknown symbols become '?')."""
-    return text.translate(_ASCII).encode("ascii", "replace").decode("ascii")
+def _assemble(parts: list, ascii: bool) -> Text:
+    if ascii:
+        parts = [(asciify(p), style) if isinstance(p, tuple) else asciify(p)
+                 for p, style in ((x if isinstance(x, tuple) else (x, None)) for x in parts)]
+    return Text.assemble(*parts)
 
 
 def render_tree(graph: Graph, explain: bool = False, ascii: bool | None = None, max_nodes: int = MAX_NODES,
                 max_depth: int = MAX_DEPTH) -> Tree:
-    """A Rich tree of `graph`; `explain` adds each op's rule; `ascii=True` forces ASCII guides and symbols
-    (None: Rich picks the guides from the console's encoding)."""
-    fix = asciify if ascii else (lambda s: s)
-    root = Tree(_label(graph.root, explain, fix), guide_style="tree.line")
+    """A Rich tree of `graph`; `explain` adds each op's rule. `ascii=True` forces ASCII guides and symbols,
+    False forces Unicode; None lets the console decide (ASCII when its encoding is not UTF-8)."""
+
+    def label(parts: list):
+        return _AutoLabel(parts) if ascii is None else _assemble(parts, ascii)
+
+    root = Tree(label(_parts(graph.root, explain)), guide_style="tree.line")
     if ascii:
         root.TREE_GUIDES = [Tree.ASCII_GUIDES] * 3
     drawn = {graph.root.id}
@@ -47,7 +63,7 @@ def render_tree(graph: Graph, explain: bool = False, ascii: bool | None = None, 
     while stack:
         parent, node_id, depth = stack.pop()
         if shown >= max_nodes or depth > max_depth:
-            parent.add(Text(fix("…"), style="dim"))
+            parent.add(label([("…", "dim")]))
             if shown >= max_nodes:
                 too_many = True
                 break
@@ -59,26 +75,26 @@ def render_tree(graph: Graph, explain: bool = False, ascii: bool | None = None, 
             continue
         node = graph.node(node_id)
         if node_id in drawn:
-            parent.add(Text.assemble((fix("↺ ") + node.label(), "italic"), (" (drawn above)", "dim")))
+            parent.add(label([("↺ " + node.label(), "italic"), (" (drawn above)", "dim")]))
             continue
         drawn.add(node_id)
-        branch = parent.add(_label(node, explain, fix))
+        branch = parent.add(label(_parts(node, explain)))
         for i in reversed(node.inputs):
             stack.append((branch, i, depth + 1))
     if too_many or too_deep:
         hidden = len(graph) - len(drawn)
         limits = [f"{max_nodes} entries"] * too_many + [f"{max_depth} levels"] * too_deep
-        root.add(Text(fix(f"… {hidden:,} of {len(graph):,} nodes not shown (the tree stops at "
-                          f"{' and '.join(limits)}); chain(t) or `gradcli graph --format json` lists all"),
-                      style="dim"))
+        root.add(label([(f"… {hidden:,} of {len(graph):,} nodes not shown (the tree stops at "
+                         f"{' and '.join(limits)}); chain(t) or `gradcli graph --format json` lists all", "dim")]))
     return root
 
 
-def _label(node: Node, explain: bool, fix) -> Text:
+def _parts(node: Node, explain: bool) -> list:
+    """The label as (text, style) pieces, in Unicode."""
     parts: list = []
     name = node.name if node.name is not None else (node.id if node.uses > 1 else None)
     if name is not None:
-        parts += [(fix(name), "bold cyan"), ": "]
+        parts += [(name, "bold cyan"), ": "]
     if node.kind == "leaf":
         parts.append(("leaf", "green"))
     else:
@@ -89,12 +105,11 @@ def _label(node: Node, explain: bool, fix) -> Text:
         parts.append((f"  requires_grad={node.requires_grad}", "dim"))
     value = node.value
     if value is not None:
-        parts.append(f"  = {fix(value)}")
+        parts.append(f"  = {value}")
     grad = node.grad
     if grad is not None:
-        parts.append(("  grad = ", "magenta"))
-        parts.append(fix(grad))
+        parts += [("  grad = ", "magenta"), grad]
     if explain and node.rule:
         for rule in node.rule:
-            parts.append((f"\n  {fix(rule)}", "italic"))
-    return Text.assemble(*parts)
+            parts.append((f"\n  {rule}", "italic"))
+    return parts

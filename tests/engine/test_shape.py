@@ -861,3 +861,13 @@ def test_rebase_view_records_an_in_place_op_on_a_view():
     w = np.array([1.0, 2.0, 3.0])
     (y * Tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad.array, [1.0, 4.0, 6.0])
+
+
+def test_a_written_tensor_is_the_output_of_its_new_node():
+    x = leaf((3,))
+    y = x * 1.0
+    y[0] = 2.0
+    assert y.grad_fn.output() is y
+    s = y[1:]
+    s[0] = 3.0
+    assert y.grad_fn.output() is y and s.grad_fn.output() is s

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import operator
 import warnings
+import weakref
 
 import numpy as np
 
@@ -1030,7 +1031,9 @@ def _rebase(x: Tensor, value, key, adv) -> None:
 
 
 def _take_over(x: Tensor, result: Tensor) -> None:
+    """x, written in place, becomes the output of the node that recorded the write."""
     x.grad_fn = result.grad_fn
+    x.grad_fn.output = weakref.ref(x)
     x.requires_grad = True
 
 
