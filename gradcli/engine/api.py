@@ -149,4 +149,4 @@ _OPERATORS = dict(
 for _name, _fn in _OPERATORS.items():
     setattr(Tensor, _name, _as_method(_fn))
 Tensor.T = property(shape.matrix_transpose)
-Tensor.mT = property(shape.matrix_transpose)
+Tensor.mT = property(shape.mT)

@@ -226,8 +226,15 @@ class Tensor:
         if out.shape != self.array.shape:
             raise ShapeError(f"an in-place result of shape {list(out.shape)} does not fit a tensor of shape "
                              f"{list(self.shape)}", hint="use an out-of-place op (y = y + ...)")
+        if not self.array.flags.writeable:
+            raise AutogradError("this tensor is an expanded view whose elements share memory, so it "
+                                "cannot be written in place", hint="clone() it first")
         self.array[...] = out
         self._version[0] += 1
+        if self._base is not None and state.enabled and (result.requires_grad or self._base.requires_grad):
+            from gradcli.engine.ops.shape import rebase_view
+            rebase_view(self, result)
+            return self
         if result.grad_fn is not None:
             self.grad_fn = result.grad_fn
             self.grad_fn.output = weakref.ref(self)

@@ -88,8 +88,12 @@ class Graph:
         return len(self.nodes)
 
 
-def build(root: Tensor, names: dict | None = None) -> Graph:
-    """The graph of `root`'s computation; `names` adds variable names for tensors that have none."""
+def build(root: Tensor, names: dict | None = None, grads: dict | None = None) -> Graph:
+    """The graph of `root`'s computation.
+
+    `names` ({name: tensor}) names tensors that have no `.name`; `grads` ({name: gradient tensor}) gives
+    gradients computed without filling `.grad` (autograd.grad, as the calculator does), shown on the
+    nodes of those names."""
     if not isinstance(root, Tensor):
         raise ValueTypeError(f"a graph needs a tensor, got {type(root).__name__}",
                              hint="pass a tensor that was computed from tensors with requires_grad=True")
@@ -98,10 +102,15 @@ def build(root: Tensor, names: dict | None = None) -> Graph:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _build(root, names)
+        graph = _build(root, names)
     finally:
         if paused:
             gc.enable()
+    for node in graph.nodes if grads else ():
+        g = grads.get(node.name)
+        if g is not None and node._grad is None:
+            node._grad = g.array if isinstance(g, Tensor) else np.asarray(g)
+    return graph
 
 
 def _build(root: Tensor, names: dict | None) -> Graph:

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradcli.engine import autograd
 from gradcli.engine.function import AccumulateGrad, edge
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import ArgumentError, AutogradError, ValueTypeError
-from gradcli.show.graph import summary
+from gradcli.show.graph import asciify, summary
 
 ENUMERATE = 4096  # sum over explicit paths up to this many; beyond, accumulate along the graph
 MAX_STEPS = 40  # steps printed per path (first and last halves)
@@ -99,8 +100,10 @@ def ledger(output: Tensor, inputs, max_paths: int = 50) -> Ledger:
     return result
 
 
-def ledger_text(output: Tensor, inputs, max_paths: int = 50) -> str:
-    return ledger(output, inputs, max_paths).text()
+def ledger_text(output: Tensor, inputs, max_paths: int = 50, ascii: bool = False) -> str:
+    """The ledger as text; `ascii=True` spells the symbols in ASCII for terminals that are not UTF-8."""
+    text = ledger(output, inputs, max_paths).text()
+    return asciify(text) if ascii else text
 
 
 # -- the computation --------------------------------------------------------------------------------
@@ -121,15 +124,12 @@ def _section(output: Tensor, x: Tensor, name: str, max_paths: int) -> Section:
     listed = _paths(root, target, counts, count if count <= ENUMERATE else max_paths)
     paths = [_evaluate(p, seed) for p in listed]
     if count <= ENUMERATE:
-        total = zero.astype(np.result_type(zero, *[p.product for p in paths if p.product is not None]))
-        for p in paths:
-            if p.product is not None:
-                total = total + p.product
+        products = [p.product for p in paths if p.product is not None]
+        total = sum(products[1:], products[0]) if products else zero
         summed = "paths"
     else:
         total = _accumulate(root, target, counts, seed, zero)
         summed = "graph"
-    from gradcli.engine import autograd
     reference = autograd.grad(output, [x], retain_graph=True, allow_unused=True, materialize_grads=True)[0]
     reference = np.asarray(reference.array)
     total = np.broadcast_to(total, reference.shape) if total.shape != reference.shape else total

@@ -39,8 +39,7 @@ class _AutoLabel:
 
 def _assemble(parts: list, ascii: bool) -> Text:
     if ascii:
-        parts = [(asciify(p), style) if isinstance(p, tuple) else asciify(p)
-                 for p, style in ((x if isinstance(x, tuple) else (x, None)) for x in parts)]
+        parts = [(asciify(p[0]), p[1]) if isinstance(p, tuple) else asciify(p) for p in parts]
     return Text.assemble(*parts)
 
 

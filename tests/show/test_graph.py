@@ -206,3 +206,13 @@ def test_graph_survives_a_freed_backward():
     g = build(y)  # saved values freed; the structure is still there
     assert [n.grad_fn for n in g.nodes] == ["ExpBackward0", "MulBackward0", "AccumulateGrad"]
     assert graph.shape_text(g.root.shape) == "[]" and graph.shape_text(None) == "?"
+
+
+def test_gradients_given_by_name_for_autograd_grad_results():
+    x = T["tensor"](3.0, dtype=T["float64"], requires_grad=True)
+    x.name = "x"
+    y = x * x
+    (gx,) = autograd.grad(y, [x], retain_graph=True)
+    assert x._grad is None
+    g = build(y, names={"f": y}, grads={"x": gx})
+    assert g.root.name == "f" and g.node("n1").grad == "6" and g.root.grad is None

@@ -228,3 +228,9 @@ def test_sum_over_paths_equals_the_autograd_gradient(program):
             if all(s.local is not None and np.size(s.local) == 1 for s in path.steps):
                 prod = math.prod(float(s.local) for s in path.steps)
                 assert float(path.product) == pytest.approx(prod, rel=1e-9, abs=1e-300)
+
+
+def test_ascii_text():
+    x = leaf(1.0, "x")
+    text = ledger_text(x.sin() * 2, [x], ascii=True)
+    assert text.isascii() and "df/dx: 1 path" in text and "ok equal" in text

@@ -108,11 +108,13 @@ def test_ascii_guides_and_symbols():
     assert text.isascii()
 
 
-def test_guides_follow_a_non_utf8_console_by_default():
+def test_guides_and_symbols_follow_a_non_utf8_console_by_default():
     x = leaf(2.0, "x")
-    m = x * 3
-    text = render(render_tree(build(m)), file=AsciiFile())
-    assert "+-- x: leaf" in text and "`-- constant" in text
+    m = x * 3 + x
+    text = render(render_tree(build(m), explain=True), file=AsciiFile())
+    assert "|   +-- x: leaf" in text and "`-- ^ x (drawn above)" in text and "d(a*b)/da = b" in text
+    assert text.isascii()
+    assert "↺ x" in render(render_tree(build(m)))  # the same tree on a UTF-8 console
 
 
 def test_asciify():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 
 import numpy as np
 
 from gradcli.engine import dtypes, limits
+from gradcli.engine.random import _fma_checked
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import ArgumentError, DTypeError, ShapeError, ValueTypeError
 
@@ -138,42 +141,229 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     return finish(np.eye(*shape, dtype=np_dtype(dtype, dtypes.DEFAULT_FLOAT.np)), requires_grad)
 
 
+# --- arange and linspace, bit for bit with torch 2.13's CPU kernels ---------
+#
+# Why this much care: torch prints in scientific notation as soon as one tiny
+# nonzero value appears, so an element one ulp away from torch's (0.0 where
+# torch has -2.98e-08 in linspace(-1, 1, 25)) changes the printed text.
+#
+# linspace: each element on its own, with one fused multiply-add in the output
+# type (float64 for integer outputs, then truncated): fma(step, i, start) below
+# steps // 2, fma(-step, steps - 1 - i, end) from there, where
+# step = (end - start) / (steps - 1).  float16 rounds after every operation.
+#
+# arange, float outputs: torch runs its AVX2 kernel (also on AVX512 machines)
+# in float64 (float32 for float16 outputs).  Each thread's range goes in blocks
+# of two 32-byte vectors; a vector starting at index v holds
+# out(base) + k*step for lanes k, base = fma(step, v, start), each sum fused and
+# rounded to the output type.  What is left after the last whole block is
+# out(fma(step, i, start)) one by one.  Ranges over 32768 elements are split
+# in equal chunks between torch's threads, which moves the blocks.
+
+_GRAIN = 32768  # at::internal::GRAIN_SIZE
+_VECTOR_BYTES = 32  # one AVX2 register
+_BLOCK = 1 << 20  # elements per NumPy pass: bounds the temporaries
+
+
+def _fused(a, b, c, dt) -> np.ndarray:
+    """a*b + c rounded once to dt, as the contracted C++ computes it."""
+    return _fma_checked(a, b, c, np.dtype(dt))
+
+
+@functools.lru_cache(maxsize=1)
+def torch_threads() -> int:
+    """torch's default intra-op thread count: OMP/MKL_NUM_THREADS, else physical cores."""
+    count = 0
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # torch lets MKL's override OMP's
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            count = int(value)
+    return count or _physical_cores()
+
+
+def _physical_cores() -> int:
+    """Distinct (package, core) pairs in /proc/cpuinfo, as cpuinfo counts them."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            blocks = f.read().split("\n\n")
+    except OSError:
+        blocks = []
+    cores = set()
+    for block in blocks:
+        fields = dict(line.split(":", 1) for line in block.splitlines() if ":" in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        if "core id" in fields:
+            cores.add((fields.get("physical id"), fields["core id"]))
+    return len(cores) or os.cpu_count() or 1
+
+
+def _thread_ranges(n: int, threads: int) -> list[tuple[int, int]]:
+    """The [begin, end) pieces at::parallel_for gives its threads (OpenMP build)."""
+    if n <= _GRAIN or threads <= 1:
+        return [(0, n)]
+    size = -(-n // min(threads, -(-n // _GRAIN)))
+    return [(b, min(n, b + size)) for b in range(0, n, size)]
+
+
+def _number(value, fn: str):
+    """A Python int or float from a number or a one-element tensor (bool counts as int)."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        value = int(value)
+    if not isinstance(value, (int, float)):
+        raise ValueTypeError(f"{fn} takes numbers, not {type(value).__name__}")
+    if isinstance(value, int) and not -2**63 <= value < 2**63:
+        raise ArgumentError(f"{fn}: {value} does not fit in 64 bits")
+    return value
+
+
+def _fits(value, dt: np.dtype, fn: str):
+    """value converted as c10's checked Scalar.to<T>(): truncate, refuse overflow."""
+    if dt.kind == "f":
+        if isinstance(value, int):
+            return np.int64(value).astype(dt)
+        if math.isfinite(value) and abs(value) > float(np.finfo(dt).max):
+            raise ArgumentError(f"{fn}: {value} is too large for {dtypes.from_numpy(dt)}")
+        return dt.type(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ArgumentError(f"{fn}: {value} cannot be converted to an integer")
+        value = int(value)  # truncates toward zero, as C++ does
+    info = np.iinfo(dt)
+    low = -info.max if info.min == 0 else info.min  # unsigned types accept -max..max and wrap
+    if not low <= value <= info.max:
+        raise ArgumentError(f"{fn}: {value} does not fit in {dtypes.from_numpy(dt)}",
+                            hint="use a wider dtype")
+    return np.int64(value).astype(dt)
+
+
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    for v in vals:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ValueTypeError("arange() takes numbers")
-    start, end, step = vals
-    if step == 0:
-        raise ArgumentError("arange() step must not be zero")
-    if not all(math.isfinite(v) for v in vals):
-        raise ArgumentError("arange() bounds must be finite")
-    n = max(0, math.ceil((end - start) / step))
-    limits.check_shape((n,))
-    default = dtypes.int64.np if all(isinstance(v, int) for v in vals) else dtypes.DEFAULT_FLOAT.np
-    dt = np_dtype(dtype, default)
+    start, end, step = (_number(v, "arange()") for v in (start, end, step))
+    default = dtypes.int64.np if all(isinstance(v, int) for v in (start, end, step)) \
+        else dtypes.DEFAULT_FLOAT.np
+    dt = np.dtype(np_dtype(dtype, default))
+    if dt.kind == "b":
+        raise DTypeError("arange() cannot make bool tensors", hint="use an integer or float dtype")
+    _check_range(float(start), float(end), float(step))
     if dt.kind == "f":
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt)
+        acc = np.dtype(np.float32 if dt.itemsize < 4 else np.float64)  # at::acc_type on CPU
+        first, delta = _fits(start, acc, "arange()"), _fits(step, acc, "arange()")
+        n = _arange_size((float(end) - float(start)) / float(step))
+        return finish(_arange_float(first, delta, n, dt, torch_threads()), requires_grad)
+    first, last, delta = (int(_fits(v, np.dtype(np.int64), "arange()")) for v in (start, end, step))
+    if dt == np.int64:  # torch counts int64 ranges in integers, after truncating the bounds
+        if delta == 0:
+            raise ArgumentError("arange() step must not be zero",
+                                hint=f"step {step} truncates to 0 for an integer dtype")
+        sign = 1 if delta > 0 else -1
+        n = max(0, _trunc_div(last - first + delta - sign, delta))
     else:
-        arr = (start + np.arange(n, dtype=np.int64) * step).astype(dt)
-    return finish(arr, requires_grad)
+        n = _arange_size((float(end) - float(start)) / float(step))
+    limits.check_shape((n,))
+    with np.errstate(all="ignore"):
+        values = np.int64(first) + np.int64(delta) * np.arange(n, dtype=np.int64)
+    return finish(values.astype(dt), requires_grad)
+
+
+def _check_range(start: float, end: float, step: float) -> None:
+    if not step > 0 and not step < 0:
+        raise ArgumentError("arange() step must not be zero", hint="arange(0, 1, 0.1)")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise ArgumentError(f"arange() bounds must be finite, got {start} to {end}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise ArgumentError(f"arange() cannot go from {start} to {end} with step {step}",
+                            hint="a negative step counts down: arange(5, 0, -1)")
+
+
+def _arange_size(ratio: float) -> int:
+    size = math.ceil(ratio) if math.isfinite(ratio) else -1
+    if not 0 <= size <= 2**63 - 1:
+        raise ArgumentError("arange() would have an invalid number of elements")
+    limits.check_shape((size,))
+    return size
+
+
+def _trunc_div(a: int, b: int) -> int:
+    """C's integer division (rounds toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def _arange_float(start, step, n: int, dt: np.dtype, threads: int) -> np.ndarray:
+    """torch's vectorised arange loop (see the note above), in blocks of NumPy work."""
+    acc = np.dtype(type(start))
+    lanes = _VECTOR_BYTES // dt.itemsize
+    pair = 2 * lanes
+    k = np.arange(lanes, dtype=acc)
+    out = np.empty(n, dt)
+    with np.errstate(all="ignore"):
+        for b, e in _thread_ranges(n, threads):
+            whole = b + (e - b) // pair * pair
+            for s in range(b, whole, _BLOCK // pair * pair):
+                t = min(whole, s + _BLOCK // pair * pair)
+                vec = np.arange(s, t, lanes).astype(acc)
+                base = _fused(step, vec, start, acc).astype(dt).astype(acc)[:, None]
+                block = _fused(k[None, :], step, base, acc)
+                block[:, 0] = base[:, 0]  # lane 0 is the base itself (keeps a -0.0)
+                out[s:t] = block.astype(dt).ravel()
+            out[whole:e] = _fused(step, np.arange(whole, e).astype(acc), start, acc).astype(dt)
+    return out
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+    if isinstance(steps, Tensor):
+        steps = steps.__index__()
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ArgumentError("linspace() steps must be a non-negative integer")
+    steps = int(steps)
     limits.check_shape((steps,))
-    dt = np_dtype(dtype, dtypes.DEFAULT_FLOAT.np)
-    if steps == 1:
-        return finish(np.array([start], dtype=dt), requires_grad)
-    # PyTorch fills from both ends so that the last element is exactly `end`
-    idx = np.arange(steps)
-    step = (end - start) / (steps - 1)
+    dt = np.dtype(np_dtype(dtype, dtypes.DEFAULT_FLOAT.np))
+    if dt.kind == "b":
+        raise DTypeError("linspace() cannot make bool tensors", hint="use an integer or float dtype")
+    first, last = (_fits(_number(v, "linspace()"), dt, "linspace()") for v in (start, end))
+    return finish(_linspace_values(first, last, steps, dt), requires_grad)
+
+
+def _linspace_values(start, end, steps: int, dt: np.dtype) -> np.ndarray:
+    """torch's linspace kernel (see the note above); start and end are already dt values."""
+    if steps <= 1:
+        return np.full(steps, start, dtype=dt)
+    if dt == np.float16:
+        return _linspace_half(start, end, steps)
+    work = np.dtype(dt if dt.kind == "f" else np.float64)
+    a, b = work.type(start), work.type(end)
     half = steps // 2
-    arr = np.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
-    return finish(arr.astype(dt), requires_grad)
+    out = np.empty(steps, dt)
+    with np.errstate(all="ignore"):
+        step = (b - a) / work.type(steps - 1)
+        for s in range(0, steps, _BLOCK):
+            e = min(steps, s + _BLOCK)
+            m = min(max(half, s), e)  # [s, m) counts up from start, [m, e) back from end
+            out[s:m] = _fused(step, np.arange(s, m).astype(work), a, work).astype(dt)
+            back = np.arange(steps - 1 - m, steps - 1 - e, -1).astype(work)
+            out[m:e] = _fused(-step, back, b, work).astype(dt)
+    return out
+
+
+def _linspace_half(start, end, steps: int) -> np.ndarray:
+    """c10::Half arithmetic: each operation in float32, rounded back to float16."""
+    f32 = np.float32
+
+    def rnd(x):
+        return np.asarray(x, f32).astype(np.float16).astype(f32)
+
+    a, b = f32(start), f32(end)
+    idx = np.arange(steps)
+    with np.errstate(all="ignore"):
+        step = rnd(rnd(b - a) / rnd(f32(steps - 1)))
+        up = rnd(a + rnd(step * rnd(idx.astype(f32))))
+        down = rnd(b - rnd(step * rnd((steps - 1 - idx).astype(f32))))
+        return np.where(idx < steps // 2, up, down).astype(np.float16)
 
 
 def _like(fn):
