@@ -102,6 +102,39 @@ def eval_command(
             max_elements=max_elements, timeout=timeout)
 
 
+@app.command("check")
+def check_command(
+    expression: str = typer.Argument(..., help="The expression to check."),
+    assignments: Optional[List[str]] = typer.Argument(None, help="Variable values: NAME=VALUE."),
+    plain: bool = PLAIN,
+    max_elements: int = MAX_ELEMENTS,
+    timeout: Optional[float] = TIMEOUT,
+):
+    """Compare autograd's gradients with central finite differences (float64); exit 1 on a mismatch.
+
+    Examples:
+
+      gradcli check 'sin(x) * y^2' x=1 y=2
+
+      gradcli check 'sum(softmax(v, 0) * v)' v='[1, 2, 3]'
+    """
+    streams = Streams(plain)
+
+    def body():
+        from gradcli.cli import calc
+        from gradcli.errors import NumericError
+        from gradcli.show.tables import check_table
+
+        comparisons = calc.check(expression, assignments or [])
+        streams.rich(check_table(comparisons))
+        bad = [c.name for c in comparisons if not c.ok]
+        if bad:
+            raise NumericError(f"autograd and finite differences disagree for {', '.join(bad)}",
+                               hint="the expression may not be differentiable at this point")
+
+    guarded(streams, body, max_elements=max_elements, timeout=timeout)
+
+
 @app.command("run")
 def run_command(
     files: List[str] = typer.Argument(..., help="Script files to run in order; '-' reads stdin."),

@@ -77,11 +77,9 @@ def calculate(expression: str, assignments: list[str], **options) -> Result:
         return result
 
 
-def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64", wrt: list[str] | None = None,
-               jacobian: bool = False, hessian: bool = False, vjp: str | None = None) -> Result:
-    from gradcli.engine import autograd, dtypes
-    from gradcli.engine.ops.creation import tensor
-    from gradcli.engine.tensor import Tensor
+def variables_of(expression: str, assignments: list[str], dtype: str = "float64"):
+    """Parse the expression, evaluate NAME=VALUE arguments: (runner, {name: leaf}, unused names)."""
+    from gradcli.engine import dtypes
     from gradcli.lang import builtins as B
     from gradcli.lang.parser import parse_expression
     from gradcli.lang.runner import Runner
@@ -89,16 +87,13 @@ def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64
     dt = dtypes.BY_NAME[dtype]
     dtypes.set_default_dtype(dt)
     runner = Runner(echo=False)
-    node = parse_expression(expression, "<expr>")
     runner.sources["<expr>"] = expression
-    names = free_names(node)
-    pairs = split_assignments(assignments)
+    names = free_names(parse_expression(expression, "<expr>"))
     given = {}
-    for name, text in pairs:
+    for name, text in split_assignments(assignments):
         if name in given:
             raise UsageError(f"'{name}' is given twice", hint="pass each NAME=VALUE once")
-        value = runner.evaluate(text, f"<{name}>")
-        given[name] = _leaf(value, dt, name)
+        given[name] = _leaf(runner.evaluate(text, f"<{name}>"), dt, name)
     variables = {}
     for name in names:
         if name in given:
@@ -107,6 +102,33 @@ def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64
             raise UsageError(f"no value for variable '{name}'", hint=f"pass {name}=VALUE, e.g. {name}=2")
     unused = [n for n in given if n not in variables]
     runner.variables.update(variables)
+    return runner, variables, unused
+
+
+def check(expression: str, assignments: list[str]):
+    """Autograd against finite differences at the given point (float64)."""
+    from gradcli.engine.gradcheck import compare
+
+    runner, variables, _ = variables_of(expression, assignments)
+    names = list(variables)
+
+    def f(*xs):
+        runner.variables.update(zip(names, xs))
+        return runner.evaluate(expression, "<expr>")
+
+    if not names:
+        raise UsageError("the expression has no variables to check", hint="e.g. gradcli check 'sin(x)' x=1")
+    return compare(f, [variables[n] for n in names], names)
+
+
+def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64", wrt: list[str] | None = None,
+               jacobian: bool = False, hessian: bool = False, vjp: str | None = None) -> Result:
+    from gradcli.engine import autograd, dtypes
+    from gradcli.engine.ops.creation import tensor
+    from gradcli.engine.tensor import Tensor
+
+    dt = dtypes.BY_NAME[dtype]
+    runner, variables, unused = variables_of(expression, assignments, dtype)
     value = runner.evaluate(expression, "<expr>")
     result = Result(expression, value, variables, unused=unused)
     if not isinstance(value, Tensor) or not value.requires_grad:

@@ -12,7 +12,7 @@ import types
 
 import numpy as np
 
-from gradcli.engine import autograd, dtypes, grad_mode, optim
+from gradcli.engine import autograd, dtypes, grad_mode, gradcheck, optim
 from gradcli.engine.ops import creation, elementwise as ew, linalg, nn, reduce, shape
 from gradcli.engine.tensor import Tensor
 
@@ -36,7 +36,7 @@ TORCH.update(
     is_tensor=lambda x: isinstance(x, Tensor), numel=lambda t: t.numel(),
 )
 
-AUTOGRAD = dict(grad=autograd.grad, backward=lambda t, grad_tensors=None, retain_graph=None,
+AUTOGRAD = dict(grad=autograd.grad, gradcheck=gradcheck.gradcheck, backward=lambda t, grad_tensors=None, retain_graph=None,
                 create_graph=False: autograd.backward(t, grad_tensors, retain_graph, create_graph),
                 no_grad=grad_mode.no_grad, enable_grad=grad_mode.enable_grad,
                 detect_anomaly=grad_mode.detect_anomaly, set_grad_enabled=grad_mode.set_grad_enabled)

@@ -228,12 +228,13 @@ def _fits(value, dt: np.dtype, fn: str):
         if math.isfinite(value) and abs(value) > float(np.finfo(dt).max):
             raise ArgumentError(f"{fn}: {value} is too large for {dtypes.from_numpy(dt)}")
         return dt.type(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ArgumentError(f"{fn}: {value} cannot be converted to an integer")
-        value = int(value)  # truncates toward zero, as C++ does
     info = np.iinfo(dt)
-    low = -info.max if info.min == 0 else info.min  # unsigned types accept -max..max and wrap
+    if isinstance(value, float):
+        if not info.min <= value <= info.max:  # also refuses nan and -0.5 for uint8
+            raise ArgumentError(f"{fn}: {value} does not fit in {dtypes.from_numpy(dt)}",
+                                hint="use a wider or a floating dtype")
+        value = int(value)  # truncates toward zero, as C++ does
+    low = -info.max if info.min == 0 else info.min  # an int may wrap into an unsigned type
     if not low <= value <= info.max:
         raise ArgumentError(f"{fn}: {value} does not fit in {dtypes.from_numpy(dt)}",
                             hint="use a wider dtype")
@@ -325,7 +326,9 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
     dt = np.dtype(np_dtype(dtype, dtypes.DEFAULT_FLOAT.np))
     if dt.kind == "b":
         raise DTypeError("linspace() cannot make bool tensors", hint="use an integer or float dtype")
-    first, last = (_fits(_number(v, "linspace()"), dt, "linspace()") for v in (start, end))
+    # like torch, convert only the bounds that are used (end is not, for one step)
+    first, last = (_fits(_number(v, "linspace()"), dt, "linspace()") if steps > i else None
+                   for i, v in enumerate((start, end)))
     return finish(_linspace_values(first, last, steps, dt), requires_grad)
 
 
