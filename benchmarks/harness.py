@@ -14,6 +14,22 @@ import time
 from dataclasses import dataclass
 
 
+class Clock:
+    """The timer the in-process benchmarks use: wall time (perf_counter) unless --cpu-time.
+
+    On a shared machine, wall time of single-threaded work stretches with the
+    load; process CPU time does not. Multi-threaded work (the MLP's BLAS) and
+    whole processes (start-up) are always timed by the wall clock."""
+
+    now = staticmethod(time.perf_counter)
+    name = "wall (perf_counter)"
+
+    @classmethod
+    def use_cpu_time(cls) -> None:
+        cls.now = staticmethod(time.process_time)
+        cls.name = "process CPU time (process_time)"
+
+
 @dataclass
 class Row:
     """One line of the table: a measured figure, its baselines, the target and the verdict."""
@@ -37,66 +53,58 @@ def unavailable(name: str, exc: BaseException) -> Row:
     return Row(name, f"unavailable: {text[:120]}", status="UNAVAILABLE")
 
 
-def per_call(fn, *, repeats: int = 21, min_time: float = 0.01, warmup: int = 3) -> float:
-    """Median seconds per call of `fn()`.
+def per_call(*fns, repeats: int = 21, min_time: float = 0.01, warmup: int = 3, wall: bool = False) -> list[float]:
+    """Median seconds per call of each of `fns`, the candidates timed in alternation.
 
-    Warm-up calls first (caches, lazy imports); then the number of calls per
-    repeat is chosen so one repeat takes at least `min_time`, which keeps the
-    timer's resolution and loop overhead negligible for µs-sized work. Many
-    short repeats and their median rather than a few long ones: a stall from
-    another process (milliseconds on a busy machine) then spoils a few
-    samples instead of every mean."""
-    for _ in range(warmup):
-        fn()
-    number = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        elapsed = time.perf_counter() - t0
-        if elapsed >= min_time or number >= 1 << 20:
-            break
-        number = max(number * 2, int(number * min_time / max(elapsed, 1e-9) * 1.2))
-    samples = [elapsed / number]
-    gc.collect()
-    for _ in range(repeats - 1):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
-
-
-def timed(fn, *, repeats: int = 3):
-    """(median seconds, result of the last call) of `fn()`: long runs are timed and checked at once.
-
-    The previous result is dropped before each call, so a graph it holds is
-    not alive (and scanned by the garbage collector) during the next one."""
-    samples, result = [], None
-    for _ in range(repeats):
-        result = None
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples), result
-
-
-def paired(fns, *, repeats: int = 9, warmup: int = 2) -> list[float]:
-    """Median seconds per call of each of `fns`, timed in alternation.
-
-    For ratio targets close to 1 (the MLP): interleaving the candidates means
-    a CPU frequency change or a noisy neighbour hits both sides alike."""
+    Warm-up calls first (caches, lazy imports); then each candidate's number
+    of calls per repeat is chosen so one repeat lasts at least `min_time`,
+    which makes timer resolution and loop overhead negligible for µs-sized
+    work. Many short repeats and their median rather than a few long ones: a
+    stall from another process (milliseconds on a busy machine) spoils a few
+    samples instead of every mean; alternating the candidates makes slow
+    phases of the machine hit all of them alike, which keeps ratios honest.
+    `wall=True` forces the wall clock (multi-threaded work)."""
+    now = time.perf_counter if wall else Clock.now
+    numbers = []
     for fn in fns:
         for _ in range(warmup):
             fn()
+        number = 1
+        while True:
+            t0 = now()
+            for _ in range(number):
+                fn()
+            elapsed = now() - t0
+            if elapsed >= min_time or number >= 1 << 20:
+                break
+            number = max(number * 2, int(number * min_time / max(elapsed, 1e-9) * 1.2))
+        numbers.append(number)
+    gc.collect()
     samples = [[] for _ in fns]
     for _ in range(repeats):
-        for fn, out in zip(fns, samples):
-            t0 = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t0)
+        for fn, number, out in zip(fns, numbers, samples):
+            t0 = now()
+            for _ in range(number):
+                fn()
+            out.append((now() - t0) / number)
     return [statistics.median(s) for s in samples]
+
+
+def timed(*fns, repeats: int = 3) -> list[tuple[float, object]]:
+    """(median seconds, result of the last call) of each of `fns()`, for work long enough to time singly.
+
+    The candidates alternate (see per_call). Each should return a small
+    value to check (floats), not a graph: a graph kept alive would be scanned
+    by the garbage collector while the other candidates run."""
+    samples = [[] for _ in fns]
+    results = [None] * len(fns)
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            gc.collect()
+            t0 = Clock.now()
+            results[i] = fn()
+            samples[i].append(Clock.now() - t0)
+    return [(statistics.median(s), r) for s, r in zip(samples, results)]
 
 
 def fmt_time(seconds: float) -> str:

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from benchmarks.harness import Row, fmt_time, ratio, timed, unavailable, verdict
+from benchmarks.harness import Clock, Row, fmt_time, ratio, timed, unavailable, verdict
 
 NAME = "language"
 ITERATIONS = 10_000
@@ -67,21 +67,25 @@ def profile_target(quick: bool):
     return lambda: run_script(LOOP_SRC)
 
 
+def _value(variables: dict, name: str, grad: bool = False) -> float:
+    t = variables[name].grad if grad else variables[name]
+    return float(t.array)
+
+
 def run(quick: bool) -> list[Row]:
     repeats = 3 if quick else 7
     rows = []
     try:
         run_script(LOOP_SRC)  # warm-up: grammar, lazy imports
-        t_lang, result = timed(lambda: run_script(LOOP_SRC), repeats=repeats)
-        lang_y = float(result["y"].array)
     except Exception as exc:  # noqa: BLE001 - a missing feature is reported, not raised
         rows.append(unavailable(f"{NAME} loop", exc))
     else:
         direct_loop()
-        t_py, result = timed(direct_loop, repeats=repeats)
-        same = abs(lang_y - float(result["y"].array)) < 1e-6
-        note = (f"{ITERATIONS:,} iterations of `y = y * 1.0001 + sin(y)`; Runner.run includes parsing and "
-                f"compiling the 4-line program; {fmt_time(t_lang / ITERATIONS)} vs "
+        (t_lang, lang_y), (t_py, py_y) = timed(lambda: _value(run_script(LOOP_SRC), "y"),
+                                              lambda: _value(direct_loop(), "y"), repeats=repeats)
+        same = abs(lang_y - py_y) < 1e-6
+        note = (f"{ITERATIONS:,} iterations of `y = y * 1.0001 + sin(y)`, timed in alternation; Runner.run "
+                f"includes parsing and compiling the 4-line program; {fmt_time(t_lang / ITERATIONS)} vs "
                 f"{fmt_time(t_py / ITERATIONS)} per iteration.")
         if not same:
             note += " WARNING: the runner's result differs from the direct engine calls."
@@ -92,22 +96,19 @@ def run(quick: bool) -> list[Row]:
 
 
 def _big_script(quick: bool) -> Row:
-    import time
-
     src = big_script()
     label = f"{NAME} 10,000-line script"
     try:
         from gradcli.lang.parser import parse
 
-        t0 = time.perf_counter()
+        t0 = Clock.now()
         parse(src, "<bench>")
-        t_parse = time.perf_counter() - t0
-        t_run, result = timed(lambda: run_script(src), repeats=1 if quick else 3)
-        grad = float(result["x"].grad.array)
+        t_parse = Clock.now() - t0
+        (t_run, grad), (t_exec, want) = timed(lambda: _value(run_script(src), "x", grad=True),
+                                              lambda: _value(python_exec(src), "x", grad=True),
+                                              repeats=1 if quick else 3)
     except Exception as exc:  # noqa: BLE001
         return unavailable(label, exc)
-    t_exec, result = timed(lambda: python_exec(src), repeats=1 if quick else 3)
-    want = float(result["x"].grad.array)
     ok = abs(grad - want) <= 1e-5 * max(1.0, abs(want))
     note = (f"parse alone {fmt_time(t_parse)} ({fmt_time(t_parse / 10_000)}/line); whole Runner.run "
             f"{fmt_time(t_run)}; baseline = Python compile+exec of the same text over the same engine "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.harness import Row, fmt_time, paired, ratio, try_import_torch, unavailable, verdict
+from benchmarks.harness import Row, fmt_time, per_call, ratio, try_import_torch, unavailable, verdict
 
 NAME = "mlp"
 TARGET_RATIO = 1.1
@@ -84,19 +84,20 @@ def run(quick: bool) -> list[Row]:
     except Exception as exc:  # noqa: BLE001 - a missing op is reported, not raised
         return [unavailable(NAME, exc)]
     np_step, out = numpy_setup(x, w1, w2)
-    t_g, t_np = paired([step, np_step], repeats=repeats)
-    base, ratios = [f"numpy {fmt_time(t_np)}"], [f"{ratio(t_g, t_np)} numpy"]
     torch = try_import_torch()
-    if torch is not None:
-        t_t = paired([torch_setup(torch, x, w1, w2)], repeats=max(5, repeats // 3))[0]
-        base.append(f"torch {fmt_time(t_t)}")
-        ratios.append(f"{ratio(t_g, t_t)} torch")
+    fns = [step, np_step] + ([torch_setup(torch, x, w1, w2)] if torch is not None else [])
+    t_g, t_np, *t_t = per_call(*fns, repeats=repeats, min_time=0, warmup=3, wall=True)
+    base, ratios = [f"numpy {fmt_time(t_np)}"], [f"{ratio(t_g, t_np)} numpy"]
+    if t_t:
+        base.append(f"torch {fmt_time(t_t[0])}")
+        ratios.append(f"{ratio(t_g, t_t[0])} torch")
     step()
     np_step()
     same = np.allclose(W1.grad.array, out["dw1"], rtol=1e-3, atol=1e-6) and \
         np.allclose(W2.grad.array, out["dw2"], rtol=1e-3, atol=1e-6)
     dtypes_ok = W1.grad.array.dtype == np.float32
-    note = "per forward+backward, float32, gradcli and NumPy timed in alternation; torch for reference only."
+    note = ("per forward+backward, float32, wall clock, timed in alternation call by call; torch (default threads) "
+            "for reference only.")
     if not (same and dtypes_ok):
         note += " WARNING: gradcli's grads differ from the NumPy baseline (values or dtype)."
     return [Row(NAME, fmt_time(t_g), "; ".join(base), "; ".join(ratios), f"≤ {TARGET_RATIO}× numpy",

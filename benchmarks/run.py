@@ -1,6 +1,6 @@
 """Run gradcli's benchmarks and print one table of figures, baselines, ratios and verdicts.
 
-    python benchmarks/run.py [--quick] [--only NAME[,NAME]] [--strict]
+    python benchmarks/run.py [--quick] [--only NAME[,NAME]] [--strict] [--cpu-time]
                              [--profile] [--profile-startup]
 
 Exit status is 0 unless --strict is given and a target is missed (or a
@@ -13,6 +13,7 @@ import argparse
 import cProfile
 import importlib
 import io
+import os
 import pstats
 import sys
 import time
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the working tree's gradcli and the `benchmarks` package
 
-from benchmarks.harness import Row, table, unavailable  # noqa: E402
+from benchmarks.harness import Clock, Row, table, unavailable  # noqa: E402
 
 BENCHMARKS = ("tutorial", "mlp", "scalar_chain", "long_chain", "language", "startup")
 
@@ -32,6 +33,8 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true", help="fewer repeats and a shorter long chain (~1 min)")
     p.add_argument("--only", metavar="NAME", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
     p.add_argument("--strict", action="store_true", help="exit 1 if any target is missed or unavailable")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time single-threaded work by process CPU time instead of wall time (busy machines)")
     p.add_argument("--profile", action="store_true",
                    help="after the table, cProfile the gradcli side of each selected benchmark")
     p.add_argument("--profile-startup", action="store_true",
@@ -80,17 +83,32 @@ def profile(name: str, quick: bool, top: int = 15) -> str:
     return f"== {name}: top {top} by own time (cProfile adds overhead; compare shares, not totals)\n{body}"
 
 
+def _load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
+
+
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     names = select(args.only)
+    if args.cpu_time:
+        Clock.use_cpu_time()
     rows: list[Row] = []
-    t0 = time.perf_counter()
+    t0, load0 = time.perf_counter(), _load()
     for name in names:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         rows += run_one(name, args.quick)
     mode = "quick" if args.quick else "full"
-    print(f"gradcli benchmarks ({mode} run, {time.perf_counter() - t0:.1f} s, Python "
-          f"{sys.version.split()[0]}, {sys.platform})\n")
+    load = max(load0, _load())
+    cores = os.cpu_count() or 1
+    print(f"gradcli benchmarks ({mode} run, {time.perf_counter() - t0:.1f} s, Python {sys.version.split()[0]}, "
+          f"{sys.platform}, {cores} cores, load average up to {load:.1f}; timer: {Clock.name})")
+    if load > 0.75 * cores and not args.cpu_time:
+        print("warning: the machine was busy; absolute wall times are inflated (ratios suffer less, as "
+              "candidates alternate). Re-run when idle, or with --cpu-time.")
+    print()
     print(table(rows))
     if args.profile:
         for name in names:

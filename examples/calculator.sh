@@ -4,7 +4,7 @@
 # f and the derivative with respect to each variable. `^` is power (as `**`).
 # Run the whole file with `bash examples/calculator.sh`; each command is shown first.
 set -u
-show() { printf '\n$ gradcli'; printf " '%s'" "$@"; printf '\n'; gradcli "$@"; }
+show() { printf '\n# gradcli'; printf " '%s'" "$@"; printf '\n'; gradcli "$@"; }
 
 # The tutorial polynomial: f(2) = 185, f'(2) = 36*8 + 6*4 + 6*2 + 6 = 330.
 show '9*x^4 + 2*x^3 + 3*x^2 + 6*x + 1' x=2

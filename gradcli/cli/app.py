@@ -135,6 +135,40 @@ def check_command(
     guarded(streams, body, max_elements=max_elements, timeout=timeout)
 
 
+@app.command("graph")
+def graph_command(
+    expression: Optional[str] = typer.Argument(None, help="An expression (or use --file)."),
+    assignments: Optional[List[str]] = typer.Argument(None, help="Variable values: NAME=VALUE."),
+    file: Optional[str] = typer.Option(None, "--file", help="Run this script and draw one of its tensors."),
+    target: Optional[str] = typer.Option(None, "--target", help="With --file: the variable to draw "
+                                                                 "(default: loss, else the last tensor)."),
+    fmt: str = typer.Option("tree", "--format", help="tree, chain, dot, mermaid or json."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to a file; .svg/.png/.pdf are "
+                                                                       "rendered with Graphviz's dot."),
+    explain: bool = typer.Option(False, "--explain", help="Tree: show each node's derivative rule."),
+    plain: bool = PLAIN,
+    max_elements: int = MAX_ELEMENTS,
+    timeout: Optional[float] = TIMEOUT,
+):
+    """Show the computation graph of an expression or of a script's tensor.
+
+    Examples:
+
+      gradcli graph 'sin(x) * x + x' x=0.5
+
+      gradcli graph 'tanh(w @ v)' w='randn(2, 3)' v='[1, 2, 3]' --format dot
+
+      gradcli graph --file examples/01_one_layer_net.grad --target loss --format mermaid
+
+      gradcli graph --file net.grad --output net.svg
+    """
+    from gradcli.cli import graphs
+
+    streams = Streams(plain)
+    guarded(streams, lambda: graphs.show(streams, expression, assignments or [], file, target, fmt, output, explain),
+            max_elements=max_elements, timeout=timeout)
+
+
 @app.command("run")
 def run_command(
     files: List[str] = typer.Argument(..., help="Script files to run in order; '-' reads stdin."),

@@ -49,12 +49,22 @@ def calculator(streams: Streams, expression: str, assignments: list[str], opts: 
         streams.print(json.dumps(to_json(result, opts), ensure_ascii=False))
         return
     streams.out(as_text(result))
+    if opts.tree or opts.ledger:
+        from gradcli.engine.tensor import Tensor
+        from gradcli.errors import UsageError
+        if not isinstance(result.value, Tensor) or not result.value.requires_grad:
+            raise UsageError("--tree and --ledger need an expression of variables", hint="e.g. x=2")
     if opts.tree:
-        from gradcli.show import graph, tree
-        streams.rich(tree.render_tree(graph.build(result.value), explain=opts.explain))
+        from gradcli.show import graph, render, tree
+        model = graph.build(result.value, names={"f": result.value}, grads=result.gradients)
+        streams.out(render.to_text(tree.render_tree(model, explain=opts.explain, ascii=not render.utf8_output())))
     if opts.ledger:
-        from gradcli.show import ledger
-        streams.out(ledger.ledger_text(result.value, list(result.variables.values())))
+        from gradcli.errors import UsageError
+        from gradcli.show import ledger, render
+        if result.value.numel() != 1:
+            raise UsageError("--ledger needs a scalar expression", hint="reduce it first, e.g. sum(...)")
+        streams.out(ledger.ledger_text(result.value, list(result.variables.values()),
+                                       ascii=not render.utf8_output()))
 
 
 def number_text(value, dtype=None) -> str:

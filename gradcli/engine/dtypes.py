@@ -110,13 +110,13 @@ def result_dtype(*operands) -> np.dtype:
 
     Priority: arrays with dimensions, then 0-dim arrays, then Python scalars.
     """
-    key = tuple((o.dtype, o.ndim > 0) if isinstance(o, np.ndarray) else type(o) for o in operands)
+    key = tuple((o.dtype, o.ndim > 0) if isinstance(o, (np.ndarray, np.generic)) else type(o) for o in operands)
     hit = _cache.get(key)
     if hit is not None:
         return hit
     dims = zero = wrapped = None
     for o in operands:
-        if isinstance(o, np.ndarray):
+        if isinstance(o, (np.ndarray, np.generic)):  # NumPy scalars are 0-dim arrays, not Python numbers
             if o.ndim:
                 dims = o.dtype if dims is None else _promote(dims, o.dtype)
             else:

@@ -32,7 +32,7 @@ class Function:
     rule = ""  # the local derivative in symbols, for --explain and the ledger
 
     __slots__ = ("next_functions", "inputs", "out", "versions", "freed", "fix", "retained", "output",
-                 "__dict__")
+                 "out_shape", "out_dtype", "__dict__")
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
@@ -68,6 +68,8 @@ class Function:
             fn.out = None
         result = Tensor(out, True, fn)
         fn.output = weakref.ref(result)  # for diagrams: the tensor this node made, while it lives
+        fn.out_shape = out.shape
+        fn.out_dtype = out.dtype
         if fn.out is not None:
             fn.versions += ((result, result._version[0]),)
         return result

@@ -275,14 +275,38 @@ def _sorted(items, key=None, reverse=False):
     return sorted(items, key=key, reverse=reverse)
 
 
+# -- views of the graph (print what they show; return nothing) --------------------------------
+def _tensor_arg(t, who):
+    if not isinstance(t, Tensor):
+        raise ValueTypeError(f"{who}() needs a tensor, got {type_name(t)}")
+    return t
+
+
+def _tree(t, explain=False):
+    from gradcli.show import graph, render, tree
+    g = graph.build(_tensor_arg(t, "tree"))
+    output.write(render.to_text(tree.render_tree(g, explain=bool(explain), ascii=not render.utf8_output())))
+
+
+def _chain(t):
+    from gradcli.show import chain, graph
+    output.write(chain.chain_text(graph.build(_tensor_arg(t, "chain"))))
+
+
+def _ledger(t, inputs, max_paths=50):
+    from gradcli.show import ledger, render
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    output.write(ledger.ledger_text(_tensor_arg(t, "ledger"), inputs, max_paths=max_paths,
+                                    ascii=not render.utf8_output()))
+
+
 BUILTINS: dict = dict(names.BARE)
 BUILTINS.update(
     print=_print, len=len, range=range, abs=abs, min=min, max=max, round=_round, float=_float, int=_int,
     bool=bool, str=_str, repr=repr_value, enumerate=enumerate, zip=zip, list=_sized(list),
     tuple=_sized(tuple), dict=dict, sorted=_sorted, reversed=reversed, any=any, all=all, isinstance=_isinstance,
-    True_=True,
+    tree=_tree, chain=_chain, ledger=_ledger,
 )
-del BUILTINS["True_"]
 BUILTINS["sum"] = lambda items, start=0: sum(items, start)
 BUILTINS.update(EXCEPTIONS)
 # math on plain numbers and tensors alike: sum/min/max of tensors are torch's when given a tensor

@@ -298,6 +298,65 @@ The one-liners in examples/calculator.sh, each shown before its output:
 
   $ bash $TESTDIR/../../examples/calculator.sh
   
+  # gradcli '9*x^4 + 2*x^3 + 3*x^2 + 6*x + 1' 'x=2'
+  f = 185
+  df/dx = 330
+  
+  # gradcli 'x^2 + z^3' 'x=1' 'z=2'
+  f = 9
+  df/dx = 2
+  df/dz = 12
+  
+  # gradcli 'sin(x)*y' 'x=pi/4' 'y=3' '--wrt' 'x'
+  f = 2.1213203435596424
+  df/dx = 2.121320343559643
+  
+  # gradcli 'ln(x)' 'x=e'
+  f = 1
+  df/dx = 0.36787944117144233
+  
+  # gradcli 'cos(pi*x)' 'x=1/3'
+  f = 0.5000000000000001
+  df/dx = -2.7206990463513265
+  
+  # gradcli 'x/3' 'x=1' '--dtype' 'float32'
+  f = 0.33333334
+  df/dx = 0.33333334
+  
+  # gradcli 'sum(v^2)' 'v=[1, 2, 3]'
+  f = 14
+  df/dv = tensor([2., 4., 6.], dtype=torch.float64)
+  
+  # gradcli 'mean(v)' 'v=[1, 2, 3, 4]'
+  f = 2.5
+  df/dv = tensor([0.2500, 0.2500, 0.2500, 0.2500], dtype=torch.float64)
+  
+  # gradcli 'v^2' 'v=[1, 2, 3]' '--jacobian'
+  f = tensor([1., 4., 9.], dtype=torch.float64)
+  J[v] =
+  tensor([[2., 0., 0.],
+          [0., 4., 0.],
+          [0., 0., 6.]], dtype=torch.float64)
+  
+  # gradcli 'v^2' 'v=[1, 2, 3]' '--vjp' '[0.1, 1, 0.0001]'
+  f = tensor([1., 4., 9.], dtype=torch.float64)
+  df/dv = tensor([2.0000e-01, 4.0000e+00, 6.0000e-04], dtype=torch.float64)
+  
+  # gradcli 'x^2*y' 'x=2' 'y=3' '--hessian'
+  f = 12
+  df/dx = 12
+  df/dy = 4
+  d2f/dx2 = 6
+  d2f/dxdy = 4
+  d2f/dydx = 4
+  d2f/dy2 = 0
+  
+  # gradcli 'sum(v^2)' 'v=[1, 2, 3]' '--json'
+  {"expression": "sum(v^2)", "value": 14.0, "gradients": {"v": [2.0, 4.0, 6.0]}, "dtype": "float64", "shapes": {"value": [], "v": [3]}}
+  
+  # gradcli '--' '-2^2 + x' 'x=0'
+  f = -4
+  df/dx = 1
   $ gradcli '9*x^4 + 2*x^3 + 3*x^2 + 6*x + 1' 'x=2'
   f = 185
   df/dx = 330

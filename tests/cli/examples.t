@@ -207,14 +207,14 @@ file path in them is matched with a glob. Do not --update-golden this file.
 11_accumulation_zero_grad.grad (its comments say what it shows):
 
   $ gradcli run $TESTDIR/../../examples/11_accumulation_zero_grad.grad
-  step 0: b.grad = tensor([0.0137])
-  step 1: b.grad = tensor([0.0137])
-  step 2: b.grad = tensor([0.0137])
-  step 3: b.grad = tensor([0.0137])
-  step 0: b.grad = tensor([0.0137])
-  step 1: b.grad = tensor([0.0273])
-  step 2: b.grad = tensor([0.0410])
-  step 3: b.grad = tensor([0.0547])
+  0번째 loss.backward() tensor([ 0.1711, -0.2654,  0.1118])
+  1번째 loss.backward() tensor([ 0.1711, -0.2654,  0.1118])
+  2번째 loss.backward() tensor([ 0.1711, -0.2654,  0.1118])
+  3번째 loss.backward() tensor([ 0.1711, -0.2654,  0.1118])
+  0번째 loss.backward() tensor([ 0.1711, -0.2654,  0.1118])
+  1번째 loss.backward() tensor([ 0.3422, -0.5308,  0.2237])
+  2번째 loss.backward() tensor([ 0.5133, -0.7962,  0.3355])
+  3번째 loss.backward() tensor([ 0.6844, -1.0616,  0.4474])
   None None
   tensor(8.)
   tensor(0.)

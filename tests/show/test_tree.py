@@ -78,7 +78,7 @@ def test_constants_and_names_of_intermediates():
     add = loss.grad_fn.next_functions[0][0]
     assert render(render_tree(build(loss))) == (
         "loss: SumBackward0  [] float32  = 15\n"
-        f"└── AddBackward0{'  [3] float32  = [3, 5, 7]' if add.output() is not None else ''}\n"
+        f"└── AddBackward0  [3] float32{'  = [3, 5, 7]' if add.output() is not None else ''}\n"
         "    ├── z: MulBackward0  [3] float32  = [2, 4, 6]\n"
         "    │   ├── x: leaf  [3] float32  requires_grad=True  = [1, 2, 3]\n"
         "    │   └── constant\n"

@@ -166,8 +166,15 @@ _BLOCK = 1 << 20  # elements per NumPy pass: bounds the temporaries
 
 
 def _fused(a, b, c, dt) -> np.ndarray:
-    """a*b + c rounded once to dt, as the contracted C++ computes it."""
-    return _fma_checked(a, b, c, np.dtype(dt))
+    """a*b + c rounded once to dt, as the contracted C++ computes it.
+
+    An exact zero takes its sign from IEEE addition (-0.0 + -0.0 is -0.0), which
+    the plain sum gets right and the error-free fma path does not.
+    """
+    dt = np.dtype(dt)
+    out = _fma_checked(a, b, c, dt)
+    plain = np.asarray(dt.type(a) * b + c if np.ndim(a) == 0 else a * b + c, dtype=dt)
+    return np.where((out == 0) & (plain == 0), plain, out)
 
 
 @functools.lru_cache(maxsize=1)
@@ -298,6 +305,11 @@ def _trunc_div(a: int, b: int) -> int:
 def _arange_float(start, step, n: int, dt: np.dtype, threads: int) -> np.ndarray:
     """torch's vectorised arange loop (see the note above), in blocks of NumPy work."""
     acc = np.dtype(type(start))
+    exact = 2.0 ** (np.finfo(dt).nmant + 1)
+    if float(start).is_integer() and float(step).is_integer() \
+            and abs(float(start)) + abs(float(step)) * n <= exact:
+        # whole numbers that dt holds exactly: no rounding anywhere, so the plain sum is torch's
+        return (start + step * np.arange(n, dtype=acc)).astype(dt)
     lanes = _VECTOR_BYTES // dt.itemsize
     pair = 2 * lanes
     k = np.arange(lanes, dtype=acc)
@@ -326,9 +338,15 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
     dt = np.dtype(np_dtype(dtype, dtypes.DEFAULT_FLOAT.np))
     if dt.kind == "b":
         raise DTypeError("linspace() cannot make bool tensors", hint="use an integer or float dtype")
-    # like torch, convert only the bounds that are used (end is not, for one step)
-    first, last = (_fits(_number(v, "linspace()"), dt, "linspace()") if steps > i else None
-                   for i, v in enumerate((start, end)))
+    start, end = _number(start, "linspace()"), _number(end, "linspace()")
+    first = last = None  # like torch, convert only the bounds that are used
+    if steps == 1 and dt == np.float16:  # torch's fill_ does not check the range there
+        with np.errstate(all="ignore"):
+            first = np.float32(start).astype(np.float16)
+    elif steps >= 1:
+        first = _fits(start, dt, "linspace()")
+    if steps >= 2:
+        last = _fits(end, dt, "linspace()")
     return finish(_linspace_values(first, last, steps, dt), requires_grad)
 
 

@@ -22,9 +22,9 @@ def promote(a, b):
     elif type(a) is np.ndarray and type(b) is float and a.dtype.kind == "f":
         return a, b, a.dtype
     dt = result_dtype(a, b)
-    if isinstance(a, np.ndarray) and a.dtype != dt:
+    if isinstance(a, (np.ndarray, np.generic)) and a.dtype != dt:
         a = a.astype(dt)
-    if isinstance(b, np.ndarray) and b.dtype != dt:
+    if isinstance(b, (np.ndarray, np.generic)) and b.dtype != dt:
         b = b.astype(dt)
     return a, b, dt
 
