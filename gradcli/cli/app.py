@@ -169,6 +169,37 @@ def graph_command(
             max_elements=max_elements, timeout=timeout)
 
 
+@app.command("plot")
+def plot_command(
+    expression: str = typer.Argument(..., help="A function of one variable."),
+    assignments: List[str] = typer.Argument(..., help="The range NAME=A:B, then any other NAME=VALUE."),
+    points: int = typer.Option(72, "--points", min=2, max=1000, help="How many x values to sample."),
+    height: int = typer.Option(20, "--height", min=5, max=100, help="Rows of the plot."),
+    plain: bool = PLAIN,
+    max_elements: int = MAX_ELEMENTS,
+    timeout: Optional[float] = TIMEOUT,
+):
+    """Plot f and its derivative f' over a range, in the terminal.
+
+    Examples:
+
+      gradcli plot 'sin(x)' x=-pi:pi
+
+      gradcli plot 'x^3 - 3*x' x=-2:2 --height 12
+    """
+    streams = Streams(plain)
+
+    def body():
+        from gradcli.cli import calc
+        from gradcli.show.plot import plot_text
+
+        name, xs, ys, ds = calc.sample(expression, assignments[0], assignments[1:], points)
+        streams.out(plot_text(xs, [("f", "*", ys), (f"df/d{name}", "o", ds)], width=points, height=height,
+                              title=f"f = {expression}"))
+
+    guarded(streams, body, max_elements=max_elements, timeout=timeout)
+
+
 @app.command("run")
 def run_command(
     files: List[str] = typer.Argument(..., help="Script files to run in order; '-' reads stdin."),

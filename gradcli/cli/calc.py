@@ -6,6 +6,7 @@ values come from NAME=VALUE arguments, each VALUE itself an expression.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -212,3 +213,32 @@ def _hessian(grads, leaves, targets) -> dict:
         for nj, lj in zip(targets, leaves):
             out[(ni, nj)] = Tensor(np.stack(blocks[nj]).reshape(tuple(li.shape) + tuple(lj.shape)))
     return out
+
+
+def sample(expression: str, spec: str, others: list[str], points: int):
+    """f and f' at evenly spaced points of one variable given as NAME=A:B (other variables fixed)."""
+    import numpy as np
+
+    from gradcli.engine import autograd
+    from gradcli.engine.tensor import Tensor
+
+    m = ASSIGNMENT.match(spec)
+    if not m or ":" not in m.group(2):
+        raise UsageError(f"expected NAME=A:B for the plotted range, got '{spec}'", hint="e.g. x=-3:3")
+    name, (a_text, _, b_text) = m.group(1), m.group(2).partition(":")
+    runner, variables, _ = variables_of(expression, others + [f"{name}=0"])
+    a, b = (float(runner.evaluate(t, f"<{name}>")) for t in (a_text, b_text))
+    if not (math.isfinite(a) and math.isfinite(b)) or a >= b:
+        raise UsageError(f"the range {a_text}:{b_text} must go from a smaller to a larger finite number")
+    xs = np.linspace(a, b, points)
+    ys, ds = np.empty(points), np.empty(points)
+    for i, x in enumerate(xs):
+        leaf = Tensor(np.array(x), True)
+        runner.variables[name] = leaf
+        f = runner.evaluate(expression, "<expr>")
+        if not isinstance(f, Tensor) or f.numel() != 1:
+            raise UsageError("plot needs an expression with one number as its value")
+        ys[i] = float(f.item())
+        (g,) = autograd.grad(f, [leaf], allow_unused=True, materialize_grads=True) if f.requires_grad else (None,)
+        ds[i] = float(g.item()) if g is not None else 0.0
+    return name, xs, ys, ds
