@@ -68,19 +68,19 @@ def profile(name: str, quick: bool, top: int = 15) -> str:
     module = importlib.import_module(f"benchmarks.{name}")
     target = getattr(module, "profile_target", None)
     if target is None:
-        return f"== {name}: no in-process workload to profile (see --profile-startup)\n"
+        return f"== {name}: no in-process workload to profile (see --profile-startup)"
     try:
         fn = target(quick)
         prof = cProfile.Profile()
         prof.runcall(fn)
     except Exception as exc:  # noqa: BLE001
-        return f"== {name}: unavailable: {type(exc).__name__}: {exc}\n"
+        return f"== {name}: unavailable: {type(exc).__name__}: {exc}"
     buf = io.StringIO()
     stats = pstats.Stats(prof, stream=buf)
     stats.sort_stats("tottime").print_stats(top)
     text = buf.getvalue().replace(str(ROOT) + "/", "")
     body = text[text.find("   ncalls"):] if "   ncalls" in text else text
-    return f"== {name}: top {top} by own time (cProfile adds overhead; compare shares, not totals)\n{body}"
+    return f"== {name}: top {top} by own time (cProfile adds overhead; compare shares, not totals)\n{body.rstrip()}"
 
 
 def _load() -> float:

@@ -16,8 +16,14 @@ from gradcli.lang.compiler import Compiler, Frame, run_body, translate
 from gradcli.show.values import repr_value
 
 
+# The parser accepts trees up to 500 levels deep; compiling and running them recurses a few frames a level.
+RECURSION_LIMIT = 6000
+
+
 class Runner:
     def __init__(self, write=None, warn=None, echo: bool = True):
+        if sys.getrecursionlimit() < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)
         self.write = write or sys.stdout.write
         self.warn = warn or (lambda message, span: sys.stderr.write(f"warning: {message}\n"))
         self.echo = echo

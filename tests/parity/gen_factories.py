@@ -42,7 +42,8 @@ ARANGE_INT = [(0.5, 5.7, 1.5), (-2.5, 3.2, 1.0), (0, 1, 0.3), (5, 0, -0.3), (0.9
 ERRORS = [("arange", (5, 0), {}), ("arange", (0, 5, -1), {}), ("arange", (0, 1, 0), {}),
           ("arange", (0, INF), {}), ("arange", (0, float("nan")), {}), ("arange", (0, 5, float("nan")), {}),
           ("arange", (0, 5, -INF), {}), ("arange", (0, 1, 0.3), {"dtype": "int64"}),
-          ("arange", (0, 5), {"dtype": "bool"}), ("arange", (0.0, 5.0), {"requires_grad": True, "dtype": "int64"}),
+          ("arange", (0, 5), {"dtype": "bool"}),
+          ("arange", (0.0, 5.0), {"requires_grad": True, "dtype": "int64"}),
           ("linspace", (0, 300, 5), {"dtype": "int8"}), ("linspace", (-0.5, 1, 3), {"dtype": "uint8"}),
           ("linspace", (0, float("nan"), 4), {"dtype": "int64"}), ("linspace", (0, 1e40, 4), {}),
           ("linspace", (1e5, 0, 5), {"dtype": "float16"}), ("linspace", (0, 5, -1), {}),
@@ -64,7 +65,8 @@ def encode(t: torch.Tensor) -> dict:
     if arr.size <= FULL_LIMIT:
         rec["values"] = values
         return rec
-    rec["sha256"] = hashlib.sha256(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes()).hexdigest()
+    little = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"))
+    rec["sha256"] = hashlib.sha256(little.tobytes()).hexdigest()
     n, half = arr.size, arr.size // 2
     rng = random.Random(n)
     picks = set(range(40)) | set(range(n - 40, n)) | set(range(half - 40, half + 40))

@@ -249,6 +249,7 @@ def _fits(value, dt: np.dtype, fn: str):
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    """torch.arange: torch's checks, element count and rounding (see the note above)."""
     if end is None:
         start, end = 0, start
     start, end, step = (_number(v, "arange()") for v in (start, end, step))
@@ -279,6 +280,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def _check_range(start: float, end: float, step: float) -> None:
+    """torch's refusals, made on the float64 values whatever the dtype."""
     if not step > 0 and not step < 0:
         raise ArgumentError("arange() step must not be zero", hint="arange(0, 1, 0.1)")
     if not (math.isfinite(start) and math.isfinite(end)):
@@ -289,6 +291,7 @@ def _check_range(start: float, end: float, step: float) -> None:
 
 
 def _arange_size(ratio: float) -> int:
+    """ceil((end - start) / step), computed in float64 as torch does for every non-int64 dtype."""
     size = math.ceil(ratio) if math.isfinite(ratio) else -1
     if not 0 <= size <= 2**63 - 1:
         raise ArgumentError("arange() would have an invalid number of elements")
@@ -329,6 +332,7 @@ def _arange_float(start, step, n: int, dt: np.dtype, threads: int) -> np.ndarray
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    """torch.linspace: torch's conversions and rounding (see the note above)."""
     if isinstance(steps, Tensor):
         steps = steps.__index__()
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
