@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from benchmarks.harness import Row, fmt_bytes, fmt_time, ratio, unavailable, verdict

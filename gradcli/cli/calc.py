@@ -46,7 +46,7 @@ def free_names(node) -> list[str]:
     from gradcli.lang import ast as A
 
     seen: list[str] = []
-    stack = [node]
+    stack = [node]  # a called name (sin(x)) is a function, never a variable
     while stack:
         n = stack.pop()
         if isinstance(n, A.Name):
@@ -55,6 +55,8 @@ def free_names(node) -> list[str]:
             continue
         children = []
         for f in fields(n):
+            if f.name == "func" and isinstance(n.func, A.Name):
+                continue
             v = getattr(n, f.name)
             if isinstance(v, A.Node):
                 children.append(v)
@@ -129,8 +131,15 @@ def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64
     from gradcli.engine.tensor import Tensor
 
     dt = dtypes.BY_NAME[dtype]
+    if jacobian and vjp is not None:
+        raise UsageError("--jacobian and --vjp ask for different things", hint="pass one of them")
     runner, variables, unused = variables_of(expression, assignments, dtype)
     value = runner.evaluate(expression, "<expr>")
+    if not isinstance(value, (Tensor, int, float)):
+        from gradcli.errors import ValueTypeError
+        from gradcli.lang.names import type_name
+        raise ValueTypeError(f"the expression's value is {type_name(value)}, not a number or a tensor",
+                             hint="the calculator differentiates numbers and tensors")
     result = Result(expression, value, variables, unused=unused)
     if not isinstance(value, Tensor) or not value.requires_grad:
         return result

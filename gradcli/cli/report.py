@@ -26,6 +26,7 @@ class CalcOptions:
 def calculator(streams: Streams, expression: str, assignments: list[str], opts: CalcOptions) -> None:
     from gradcli.cli import calc
 
+    expression = expression.strip()
     streams.sources["<expr>"] = expression
     for a in assignments:
         m = calc.ASSIGNMENT.match(a)

@@ -3,3 +3,9 @@
 import numpy as _np
 
 _np.seterr(all="ignore")  # overflow and 0/0 give inf/nan silently, as in PyTorch
+
+# Graphs are many small acyclic objects (nodes, tensors, tuples): frequent generational collections
+# would scan them all again and again for cycles that are not there. Collect far less often.
+import gc as _gc
+
+_gc.set_threshold(50_000, 50, 100)

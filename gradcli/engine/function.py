@@ -31,47 +31,77 @@ class Function:
     broadcasts = False  # elementwise with broadcasting: grads summed back to input shapes
     rule = ""  # the local derivative in symbols, for --explain and the ledger
 
-    __slots__ = ("next_functions", "inputs", "out", "versions", "freed", "fix", "retained", "output",
-                 "out_shape", "out_dtype", "__dict__")
+    __slots__ = ("next_functions", "output", "out_shape", "out_dtype", "__dict__")
+    # set on the instance only when they differ, which keeps recording an op cheap
+    inputs = None
+    out = None
+    versions = ()
+    fix = None
+    freed = False
+    retained = None
+    _saved_inputs: tuple = ()
+    _saves_out = False
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls._saved_inputs = tuple(i for i in cls.saves if isinstance(i, int))
+        cls._saves_out = "out" in cls.saves
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
         fn = cls.__new__(cls)
-        arrays = [x.array if isinstance(x, Tensor) else x for x in inputs]
-        out = fn.forward(*arrays, **params)
+        out = fn.forward(*[x.array if type(x) is Tensor else x for x in inputs], **params)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if out.size > limits.max_elements:
             limits.refuse(out.shape)
         if state.anomaly:
-            _check_finite(cls, arrays, out)
-        if not state.enabled:
-            return Tensor(out)
-        for x in inputs:
-            if isinstance(x, Tensor) and x.requires_grad:
-                break
-        else:
-            return Tensor(out)
-        fn.next_functions = tuple(edge(x) for x in inputs)
-        fn.freed = False
-        fn.retained = None
-        fn.fix = _needs_fixing(inputs, out) if cls.broadcasts else None
-        saves = cls.saves
-        if saves:
-            fn.inputs = inputs
-            fn.out = out if "out" in saves else None
-            fn.versions = tuple((x, x._version[0]) for i, x in enumerate(inputs)
-                                if i in saves and isinstance(x, Tensor)
-                                and (not cls.pairwise or _requires_grad(inputs[1 - i])))
-        else:
-            fn.inputs = None
-            fn.out = None
-        result = Tensor(out, True, fn)
-        fn.output = weakref.ref(result)  # for diagrams: the tensor this node made, while it lives
-        fn.out_shape = out.shape
-        fn.out_dtype = out.dtype
-        if fn.out is not None:
-            fn.versions += ((result, result._version[0]),)
+            _check_finite(cls, inputs, out)
+        if state.enabled:
+            edges = []
+            tracked = False
+            for x in inputs:
+                if type(x) is Tensor:
+                    node = x.grad_fn
+                    if node is not None:
+                        edges.append((node, 0))
+                        tracked = True
+                        continue
+                    if x.requires_grad:
+                        node = x._accumulator
+                        if node is None:
+                            node = x._accumulator = AccumulateGrad(x)
+                        edges.append((node, 0))
+                        tracked = True
+                        continue
+                edges.append(NO_EDGE)
+            if tracked:
+                return fn._record(tuple(edges), inputs, out)
+        return Tensor(out)
+
+    def _record(self, edges: tuple, inputs: tuple, out: np.ndarray) -> Tensor:
+        """Make this node the grad_fn of a new result tensor, keeping what backward needs."""
+        cls = type(self)
+        self.next_functions = edges
+        if cls.broadcasts:
+            fix = _needs_fixing(inputs, out)
+            if fix is not None:
+                self.fix = fix
+        result = Tensor(out, True, self)
+        if cls.saves:
+            self.inputs = inputs
+            versions = []
+            for i in cls._saved_inputs:
+                x = inputs[i]
+                if type(x) is Tensor and (not cls.pairwise or _requires_grad(inputs[1 - i])):
+                    versions.append((x, x._version[0]))
+            if cls._saves_out:
+                self.out = out
+                versions.append((result, 0))
+            self.versions = versions
+        self.output = weakref.ref(result)  # for diagrams: the tensor this node made, while it lives
+        self.out_shape = out.shape
+        self.out_dtype = out.dtype
         return result
 
     @classmethod
@@ -112,7 +142,7 @@ class Function:
                         hint="use an out-of-place op (y = y + 1 instead of y += 1), or .clone() first")
             saved = self._saved_values(create_graph)
         else:
-            saved = (None,) * len(self.next_functions)
+            saved = _NONES[len(self.next_functions)]
         grads = self.backward(grad, *saved)
         if self.fix is not None:
             grads = fix_grads(grads, self.fix)
@@ -120,13 +150,13 @@ class Function:
 
     def _saved_values(self, create_graph: bool):
         if create_graph:
-            vals = tuple(self.inputs)
+            vals = list(self.inputs)
             if self.out is not None:
-                vals += (Tensor(self.out, True, self),)
+                vals.append(Tensor(self.out, True, self))
         else:
-            vals = tuple(x.array if isinstance(x, Tensor) else x for x in self.inputs)
+            vals = [x.array if type(x) is Tensor else x for x in self.inputs]
             if self.out is not None:
-                vals += (self.out,)
+                vals.append(self.out)
         return vals
 
     def release(self) -> None:
@@ -170,6 +200,10 @@ def edge(x):
     return (None, 0)
 
 
+NO_EDGE = (None, 0)
+_NONES = [(None,) * n for n in range(64)]
+
+
 def _requires_grad(x) -> bool:
     return isinstance(x, Tensor) and x.requires_grad
 
@@ -187,9 +221,9 @@ def _needs_fixing(inputs, out):
 
 def fix_grads(grads, fix):
     """Sum broadcast gradients back to each input's shape and give them its dtype."""
-    from gradcli.engine.ops.elementwise import ToCopy
-    from gradcli.engine.ops.shape import sum_to
+    from gradcli.engine.ops import elementwise, shape  # below this module: imported when first needed
 
+    sum_to, ToCopy = shape.sum_to, elementwise.ToCopy
     grads = list(grads)
     for i, (shape, dtype) in fix.items():
         g = grads[i]
@@ -203,10 +237,11 @@ def fix_grads(grads, fix):
     return grads
 
 
-def _check_finite(cls, arrays, out):
+def _check_finite(cls, inputs, out):
     if out.dtype.kind != "f" or np.isfinite(out).all():
         return
-    for a in arrays:
+    for x in inputs:
+        a = x.array if isinstance(x, Tensor) else x
         if isinstance(a, np.ndarray) and a.dtype.kind == "f" and not np.isfinite(a).all():
             return  # it came in non-finite: not this op's doing
     what = "NaN" if np.isnan(out).any() else "infinity"

@@ -110,8 +110,8 @@ class Tensor:
     @property
     def grad(self):
         if self.grad_fn is not None and not self._retains_grad:
-            warnings.warn("the .grad of a non-leaf tensor is not filled in by backward(); this is None",
-                          GradcliWarning, stacklevel=2)
+            warnings.warn("the .grad of a non-leaf tensor is not filled in by backward(), so it is None; "
+                          "call .retain_grad() on it before backward() to keep it", GradcliWarning, stacklevel=2)
             return None
         return self._grad
 

@@ -16,7 +16,7 @@ from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliErr
                             ValueTypeError)
 from gradcli.lang import names
 from gradcli.lang.names import MODULES, type_name  # noqa: F401 - re-exported for the compiler
-from gradcli.show.values import format_value, repr_value, str_value  # noqa: F401 - re-exported
+from gradcli.show.values import format_value, register_names, repr_value, str_value  # noqa: F401
 
 
 class Output:
@@ -319,6 +319,10 @@ for _name in ("sum", "min", "max", "abs"):
                 return _torch(*args, **kw)
             return _python(*args, **kw)
         BUILTINS[_name] = _either
+
+for _table in (BUILTINS, names.TORCH.table, names.FUNCTIONAL.table, names.AUTOGRAD.table, names.OPTIM.table,
+               names.LINALG.table):
+    register_names(_table)
 
 CONTEXT_TYPES = (grad_mode.no_grad, grad_mode.set_grad_enabled, grad_mode.detect_anomaly)
 SUBSCRIPTABLE = (Tensor, list, tuple, str, dict, range)

@@ -88,9 +88,10 @@ def translate(exc: Exception, span) -> GradcliError:
                              span=span)
     if isinstance(exc, MemoryError):
         return LimitExceeded("out of memory", hint="use smaller tensors or lists", span=span)
-    if isinstance(exc, (IndexError, KeyError)):
-        return IndexOutOfRange(f"{'key' if isinstance(exc, KeyError) else 'index'} {str(exc)}".strip(),
-                               span=span)
+    if isinstance(exc, KeyError):
+        return IndexOutOfRange(f"key {exc} not found", span=span)
+    if isinstance(exc, IndexError):
+        return IndexOutOfRange(str(exc) or "index out of range", span=span)
     if isinstance(exc, TypeError):
         return ValueTypeError(_clean(str(exc)), span=span)
     if isinstance(exc, OverflowError):

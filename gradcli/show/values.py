@@ -52,7 +52,22 @@ def repr_value(v) -> str:
         return name
     if hasattr(v, "next_functions"):
         return f"<{v.name}>"
+    if isinstance(v, type):
+        return f"<class '{_NAMES.get(id(v), v.__name__)}'>"
+    if callable(v):  # never Python's repr: it shows addresses and internal names
+        name = _NAMES.get(id(v))
+        return f"<built-in function {name}>" if name else "<built-in function>"
     return repr(v)
+
+
+_NAMES: dict[int, str] = {}
+
+
+def register_names(table: dict) -> None:
+    """Names for the language's functions and classes, so they print as `<built-in function print>`."""
+    for name, value in table.items():
+        if callable(value):
+            _NAMES.setdefault(id(value), name)
 
 
 def str_value(v) -> str:

@@ -164,13 +164,13 @@ file path in them is matched with a glob. Do not --update-golden this file.
   tensor(23.3436, grad_fn=<SumBackward0>)
   tensor([[5.3227, 4.5338],
           [4.1234, 5.2426]])
-  warning: the .grad of a non-leaf tensor is not filled in by backward(); this is None
+  warning: the .grad of a non-leaf tensor is not filled in by backward(), so it is None; call .retain_grad() on it before backward() to keep it
     --> */examples/09_non_leaf_grad.grad:15:1 (glob)
      |
   15 | print(y.grad)        # None, with a warning on stderr
      | ^^^^^^^^^^^^^
   None
-  warning: the .grad of a non-leaf tensor is not filled in by backward(); this is None
+  warning: the .grad of a non-leaf tensor is not filled in by backward(), so it is None; call .retain_grad() on it before backward() to keep it
     --> */examples/09_non_leaf_grad.grad:16:1 (glob)
      |
   16 | print(z.grad)        # None, with a warning on stderr

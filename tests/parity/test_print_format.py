@@ -8,7 +8,6 @@ torch and skip when it is not installed.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -96,25 +95,12 @@ def test_unknown_dtype_is_a_gradcli_error():
         format_tensor(np.zeros(2), "complex64")
 
 
-# ---- speed: small tensors are cheap, huge ones are summarised before any Python loop ------
-
-
-def test_small_tensor_is_fast():
-    arr = np.array([1.5, -2.25, 3.0], dtype=np.float32)
-    format_tensor(arr, "float32")
-    runs = 2000
-    start = time.perf_counter()
-    for _ in range(runs):
-        format_tensor(arr, "float32")
-    per_call = (time.perf_counter() - start) / runs
-    assert per_call < 200e-6  # typically ~10 µs; generous for slow machines
+# ---- huge tensors are summarised before any Python loop (speed itself is measured in benchmarks/) -----
 
 
 def test_huge_tensor_is_summarised_first():
     arr = np.arange(4_000_000, dtype=np.float32).reshape(2000, 2000)
-    start = time.perf_counter()
     text = format_tensor(arr, "float32")
-    assert time.perf_counter() - start < 0.5
     assert text.startswith("tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00,  ...,")
     assert text.endswith("4.0000e+06]])")
 

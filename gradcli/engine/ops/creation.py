@@ -173,8 +173,11 @@ def _fused(a, b, c, dt) -> np.ndarray:
     """
     dt = np.dtype(dt)
     out = _fma_checked(a, b, c, dt)
-    plain = np.asarray(dt.type(a) * b + c if np.ndim(a) == 0 else a * b + c, dtype=dt)
-    return np.where((out == 0) & (plain == 0), plain, out)
+    zero = out == 0
+    if zero.any():
+        plain = np.asarray(np.asarray(a, dt) * np.asarray(b, dt) + np.asarray(c, dt), dtype=dt)
+        out = np.where(zero & (plain == 0), plain, out)
+    return out
 
 
 @functools.lru_cache(maxsize=1)

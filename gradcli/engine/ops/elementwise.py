@@ -12,6 +12,7 @@ import numpy as np
 from gradcli.engine import dtypes
 from gradcli.engine.dtypes import result_dtype
 from gradcli.engine.function import Function
+from gradcli.engine.tensor import Tensor
 from gradcli.errors import ShapeError
 
 def promote(a, b):
@@ -423,7 +424,6 @@ class ToCopy(Function):
 
 # -- bindings: the functions behind operators, methods and torch.X -------------------------
 def _tensor():
-    from gradcli.engine.tensor import Tensor
     return Tensor
 
 
