@@ -23,9 +23,9 @@ from gradcli.lang import ast
 from gradcli.lang import parser as P
 from gradcli.lang.parser import IncompleteInput, UnexpectedEnd, is_incomplete, parse, parse_expression
 
-SHARED = Path("/work/shared")
-SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
-CASES_FILE = SHARED / "torch-oracle" / "autograd_cases.json"
+TESTS = Path(__file__).resolve().parents[1]
+SEEDS = sorted((TESTS / "data" / "seeds").glob("*.txt"))  # copies of shared/seeds, the tutorials
+CASES_FILE = TESTS / "parity" / "data" / "autograd_cases.json"  # copy of shared/torch-oracle
 
 
 # --------------------------------------------------------------- the oracle
