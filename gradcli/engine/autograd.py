@@ -8,6 +8,7 @@ arrived. Both walks use explicit stacks, so a million-node chain is fine.
 from __future__ import annotations
 
 import warnings
+from itertools import repeat
 
 import numpy as np
 
@@ -110,10 +111,12 @@ def _run_many(roots, retain, create_graph, capture):
         if deps.get(node, 0) == 0 and node not in ready:
             ready.append(node)
     executed = []
+    pop, push, take, peek = ready.pop, ready.append, buffers.pop, buffers.get
+    anomaly = state.anomaly
     with set_grad_enabled(create_graph):
         while ready:
-            node = ready.pop()
-            g = buffers.pop(node, None)
+            node = pop()
+            g = take(node, None)
             if type(node) is AccumulateGrad:
                 if capture is not None:
                     if node in capture and g is not None:
@@ -121,30 +124,29 @@ def _run_many(roots, retain, create_graph, capture):
                 elif g is not None:
                     _accumulate(node.variable, g, create_graph)
                 continue
-            grads = None
-            if g is not None:
+            if g is None:  # nothing flows through here; only release what waits on it
+                grads = repeat(None)
+            else:
                 if capture is not None and node in capture:
                     capture[node] = g
-                retained = node.retained
-                if retained is not None:
-                    t = retained()
+                if node.retained is not None:
+                    t = node.retained()
                     if t is not None:
                         _accumulate(t, g, create_graph, retained=True)
                 grads = node.run_backward(g, create_graph)
                 executed.append(node)
-                if state.anomaly:
+                if anomaly:
                     _check_grads(node, grads)
-            for i, (nxt, _) in enumerate(node.next_functions):
+            for (nxt, _), gi in zip(node.next_functions, grads):
                 if nxt is None:
                     continue
-                gi = grads[i] if grads is not None else None
                 if gi is not None:
-                    old = buffers.get(nxt)
+                    old = peek(nxt)
                     buffers[nxt] = gi if old is None else old + gi
                 n = deps[nxt] - 1
                 deps[nxt] = n
                 if n == 0:
-                    ready.append(nxt)
+                    push(nxt)
     if not retain:
         for node in executed:
             node.release()

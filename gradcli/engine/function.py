@@ -46,6 +46,7 @@ class Function:
         super().__init_subclass__(**kw)
         cls._saved_inputs = tuple(i for i in cls.saves if isinstance(i, int))
         cls._saves_out = "out" in cls.saves
+        cls._scratch = cls.__new__(cls)  # `call` on arrays runs forward on this throwaway instance
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
@@ -110,9 +111,9 @@ class Function:
 
         Backward rules use this, so one rule serves ordinary and create_graph backward."""
         for a in args:
-            if isinstance(a, Tensor):
+            if type(a) is Tensor:
                 return cls.apply(*args, **params)
-        return cls.__new__(cls).forward(*args, **params)
+        return cls.forward(cls._scratch, *args, **params)
 
     def needs(self, i: int) -> bool:
         """Whether input i wants a gradient (skips work for constants)."""

@@ -438,6 +438,8 @@ def operand(x, what="argument"):
 
 
 def add(a, b, alpha=1):
+    if type(a) is Tensor and (type(b) is Tensor or type(b) is float) and alpha == 1:
+        return Add.apply(a, b)  # the common case, without the checks below
     b = operand(b)
     if alpha != 1:
         b = b * alpha
@@ -461,6 +463,8 @@ def rsub(a, b):
 
 
 def mul(a, b):
+    if type(a) is Tensor and (type(b) is Tensor or type(b) is float):
+        return Mul.apply(a, b)
     b = operand(b)
     return Mul.apply(a, b) if isinstance(a, _tensor()) else Mul.apply(b, a)
 
