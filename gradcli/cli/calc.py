@@ -41,8 +41,6 @@ def split_assignments(args: list[str]) -> list[tuple[str, str]]:
 
 def free_names(node) -> list[str]:
     """Names read by an expression, in first-appearance order (iteratively: no recursion limit)."""
-    from dataclasses import fields
-
     from gradcli.lang import ast as A
 
     seen: list[str] = []
@@ -54,10 +52,10 @@ def free_names(node) -> list[str]:
                 seen.append(n.id)
             continue
         children = []
-        for f in fields(n):
-            if f.name == "func" and isinstance(n.func, A.Name):
+        for f in n.__match_args__:
+            if f == "func" and isinstance(n.func, A.Name):
                 continue
-            v = getattr(n, f.name)
+            v = getattr(n, f)
             if isinstance(v, A.Node):
                 children.append(v)
             elif isinstance(v, tuple):

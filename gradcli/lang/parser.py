@@ -21,7 +21,6 @@ import re
 import sys
 import threading
 import unicodedata
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -799,7 +798,7 @@ class _Builder:
         return self._node(ast.ClassDef, c, str(c[1]), bases, keywords, c[-1].value)
 
     def decorated(self, c):
-        node = replace(c[-1], decorators=tuple(c[:-1]))
+        node = c[-1].replace(decorators=tuple(c[:-1]))
         depth = _contexts[-1].depth
         depth[id(node)] = depth.get(id(c[-1]), 1)
         return node
