@@ -70,3 +70,12 @@ class detect_anomaly(no_grad):
 
     def __repr__(self) -> str:
         return "<torch.autograd.anomaly_mode.detect_anomaly>"
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
+    """Turn anomaly detection on or off for what follows (torch.autograd.set_detect_anomaly)."""
+    state.anomaly = bool(mode)
+
+
+def is_anomaly_enabled() -> bool:
+    return state.anomaly

@@ -140,3 +140,28 @@ def test_non_leaf_grad_warns_once_per_line():
 
 def test_list_comprehension_and_builtins():
     assert run("[i * i for i in range(4) if i % 2 == 0]\nsum([1, 2, 3])\nlen('abc')\n") == "[0, 4]\n6\n3\n"
+
+
+def test_anomaly_detection_points_at_the_op_that_made_the_first_nan():
+    src = ("x = tensor([1.0, 0.0], requires_grad=True)\n"
+           "with torch.autograd.detect_anomaly():\n"
+           "    y = x * 2\n"
+           "    z = torch.log(y - 2) + 1\n")
+    err = error_of(src)
+    assert (err.span.line, err.span.column) == (4, 9)
+    assert "NaN" in err.message or "infinity" in err.message
+
+
+def test_set_detect_anomaly_turns_it_on_for_what_follows():
+    src = ("torch.autograd.set_detect_anomaly(True)\nx = tensor(-1.0)\na = x + 1\nb = sqrt(x)\n")
+    try:
+        err = error_of(src)
+    finally:
+        run("torch.autograd.set_detect_anomaly(False)\n")
+    assert err.span.line == 4
+
+
+def test_a_very_deep_graph_runs_backward_iteratively():
+    x = "x = tensor([1.0, 2.0], requires_grad=True)\ny = x\n"
+    src = x + "for i in range(200000):\n    y = y * 1.0\ny.sum().backward()\nprint(x.grad)\n"
+    assert run(src) == "tensor([1., 1.])\n"

@@ -161,7 +161,7 @@ class SqueezeFirst(Function):
         return a.reshape(a.shape[1:])
 
     def backward(self, g, a):
-        return (shape_ops.unsqueeze(g, 0) if isinstance(g, Tensor) else np.expand_dims(g, 0),)
+        return (shape_ops.unsqueeze(g, 0) if isinstance(g, Tensor) else np.asarray(g)[None],)
 
 
 def _strides(array: np.ndarray) -> tuple:

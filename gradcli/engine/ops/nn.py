@@ -45,7 +45,9 @@ def _times(x, c):
 def _unsqueeze(x, axis):
     if isinstance(x, Tensor):
         return x.unsqueeze(axis)
-    return np.expand_dims(x, axis)
+    x = np.asarray(x)
+    axis = axis % (x.ndim + 1)
+    return x.reshape(x.shape[:axis] + (1,) + x.shape[axis:])  # np.expand_dims, minus its overhead
 
 
 def _reduce(loss, reduction):
