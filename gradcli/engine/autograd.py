@@ -111,6 +111,9 @@ def _run_many(roots, retain, create_graph, capture):
         if deps.get(node, 0) == 0 and node not in ready:
             ready.append(node)
     executed = []
+    # A leaf may adopt a gradient array instead of copying it, unless the array could be seen elsewhere:
+    # the caller's seed, a view, or an array already adopted by another leaf (Add hands g to both inputs).
+    not_adoptable = {id(seed) for seed in buffers.values()}
     pop, push, take, peek = ready.pop, ready.append, buffers.pop, buffers.get
     anomaly = state.anomaly
     with set_grad_enabled(create_graph):
@@ -122,7 +125,9 @@ def _run_many(roots, retain, create_graph, capture):
                     if node in capture and g is not None:
                         capture[node] = g
                 elif g is not None:
-                    _accumulate(node.variable, g, create_graph)
+                    adopt = type(g) is np.ndarray and g.base is None and id(g) not in not_adoptable
+                    not_adoptable.add(id(g))
+                    _accumulate(node.variable, g, create_graph, adopt=adopt)
                 continue
             if g is None:  # nothing flows through here; only release what waits on it
                 grads = repeat(None)
@@ -175,7 +180,7 @@ def _dependencies(roots) -> dict:
     return deps
 
 
-def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False) -> None:
+def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False, adopt: bool = False) -> None:
     if isinstance(g, Tensor):
         garr = g.array
     else:
@@ -191,7 +196,7 @@ def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False) -> Non
         t._grad = CopyBackwards.apply(g) if old is None else old + g
         return
     if old is None:
-        t._grad = Tensor(np.array(garr, copy=True))
+        t._grad = Tensor(garr if adopt and garr is g and garr.flags.writeable else np.array(garr, copy=True))
     elif retained:
         t._grad = Tensor(old.array + garr)
     else:

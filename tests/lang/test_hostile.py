@@ -225,7 +225,7 @@ NUMBERS = sources(
     "randint(-2**63, 2**63, (2,))", "arange(nan)", "arange(inf)", "arange(0, 1, 1e-300)", "linspace(0, 1, 2**62)",
     "full((2,), 1e999)", "sqrt(tensor(-1.))", "log(tensor(0.))", "exp(tensor(1000.))", "tensor(1e38) * 10",
     "tensor(1., dtype=torch.float16) * 70000", "'%c' % 10**10", "'%d' % 1e999", "'%.*f' % (10**6, 1.0)",
-    "'%*d' % (10**10, 1)", "f'{1:99999999999999999999}'", "f'{1e999:.2f}'", "f'{nan:d}'", "f'{2**64:c}'",
+    "f'{1:99999999999999999999}'", "f'{1e999:.2f}'", "f'{nan:d}'", "f'{2**64:c}'",
     "len(range(10**20))", "range(10**18)[10**19]", "range(10**18)[::2]", "range(0, 10, 0)", "range(1.5)",
     "x = [1, 2]\nx.pop(10**20)", "x = [1, 2]\nx.insert(10**20, 1)\nx", "'a'.center(10**20)", "'a'.ljust(2**63)",
     "'abc'.find('b', 10**20)", "[1][10**20]", "ones(10)[10**20]", "ones(10)[2**63]", "ones(10).sum(dim=10**20)",
@@ -245,7 +245,7 @@ HUGE_SIZES = sources(
     "'a' * 10**10", "(1,) * 10**10", "10**10 * [0]", "x = [1]\nx *= 10**10", "x = 'a'\nx *= 10**10",
     "[[0] * 10**6] * 10**6", "list(range(10**18))", "tuple(range(10**18))", "list(range(10**18))[0]",
     "sorted(range(10**18))", "[i for i in range(10**18)]", "tensor(list(range(10**18)))",
-    "tensor([0] * 10**10)", "ones(5)[[0] * 10**10]", "'a'.center(10**10)", "'a'.zfill(2**62)",
+    "tensor([0] * 10**10)", "ones(5)[[0] * 10**10]", "'a'.zfill(2**62)",
     "'a'.ljust(2**63 - 1)", "f\"{'a':>{2**62}}\"", "str([0] * 10**6) * 10**6", "'%*d' % (2**62, 1)",
 )
 
@@ -911,13 +911,14 @@ def test_over_cap_results_are_refused_before_they_are_allocated(source):
 
 
 # ----------------------------------------------------------------------------- the real command
-def _env() -> dict:
-    env = dict(os.environ, NO_COLOR="1", COLUMNS="100", PYTHONIOENCODING="utf-8")
-    env.pop("FORCE_COLOR", None)
+def _env(**extra: str) -> dict:
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100", **extra)
+    for name in ("FORCE_COLOR", "PYTHONIOENCODING") if "PYTHONIOENCODING" not in extra else ("FORCE_COLOR",):
+        env.pop(name, None)
     return env
 
 
-def gradcli(*args: str, stdin: str | bytes = b"", timeout: float = 60, memory: int | None = None):
+def gradcli(*args: str, stdin: str | bytes = b"", timeout: float = 60, memory: int | None = None, **env: str):
     """Run the real command; returns (exit code, stdout, stderr, seconds). exit code None: killed at timeout."""
     data = stdin.encode("utf-8", "surrogateescape") if isinstance(stdin, str) else stdin
 
@@ -928,7 +929,7 @@ def gradcli(*args: str, stdin: str | bytes = b"", timeout: float = 60, memory: i
     start = time.perf_counter()
     try:
         p = subprocess.run([sys.executable, "-m", "gradcli", *args], input=data, capture_output=True,
-                           timeout=timeout, env=_env(), cwd=REPO, preexec_fn=limit)
+                           timeout=timeout, env=_env(**env), cwd=REPO, preexec_fn=limit)
     except subprocess.TimeoutExpired as e:
         return None, (e.stdout or b"").decode("utf-8", "replace"), (e.stderr or b"").decode("utf-8", "replace"), \
             time.perf_counter() - start
@@ -963,7 +964,8 @@ CLI_EXPRESSIONS = [
     ("x*y", "x=[1.,2.]", "y=[1.,2.,3.]"), ("x", "x='abc'"), ("x", "x=print"), ("x", "x=[[1],[1,2]]"), ("",),
     ("x", "x=1", "x=2"), ("x", "1x=2"), ("x*2", "x=[1.,2.]", "--vjp", "[1,2,3]"), ("x = 1",), ("'\\x00' + \x01",),
     ("x", "x=10**400"), ("x", "x=2**100000"), ("x*2", "x=1", "--wrt", "y"), ("sum(x)", "x=zeros(0)"),
-    ("x", "x=tensor([], requires_grad=True)"), ("x", "x=nan", "--json"), ("'\\ud800'",), ("f'{x}'", "x=1"),
+    ("x", "x=tensor([], requires_grad=True)"), ("x", "x=nan", "--json"), ("'\\ud800'",), ("f'{x}'", "x=1"), ("-x**2 + 1", "x=3"), ("-1",),
+    ("-x", "x=1", "--json"), ("--", "-x", "x=1"),
 ]
 KNOWN_CLI_BUGS = [
     pytest.param(("10**5000",), id="expr-huge-int-value",
@@ -972,10 +974,6 @@ KNOWN_CLI_BUGS = [
     pytest.param(("x*2", "x=[1.,2.]", "--vjp", "'a'"), id="expr-vjp-string",
                  marks=pytest.mark.xfail(strict=True, reason="`--vjp \"'a'\"`: 'internal error (ValueError): could "
                                          "not convert string to float'")),
-    pytest.param(("-x**2 + 1", "x=3"), id="expr-leading-minus",
-                 marks=pytest.mark.xfail(strict=True, reason="an expression starting with '-' is parsed by click as "
-                                         "an option: 'Usage: ... Error: No such option: -x', not a diagnostic "
-                                         "(works only after `--`)")),
 ]
 
 
@@ -1011,6 +1009,15 @@ def test_cli_expression(cli_results, args):
     assert_clean_exit(code, err, repr(args)[:80])
 
 
+@pytest.mark.xfail(strict=True, reason="`gradcli run -` reads stdin with sys.stdin.read(): where Python decodes "
+                                       "stdin strictly (PYTHONIOENCODING=utf-8, or a UTF-8 locale such as "
+                                       "en_US.UTF-8) bytes that are not UTF-8 give 'internal error "
+                                       "(UnicodeDecodeError)'; `gradcli run FILE` says 'is not UTF-8 text'")
+def test_cli_run_non_utf8_stdin_under_a_strict_utf8_locale():
+    code, _, err, _ = gradcli("run", "-", stdin=CLI_JUNK[0], PYTHONIOENCODING="utf-8")
+    assert_clean_exit(code, err, repr(CLI_JUNK[0][:40]))
+
+
 def test_cli_sample_is_large_enough():
     assert len(CLI_SCRIPTS) + len(CLI_JUNK) + len(CLI_EXPRESSIONS) >= 40
 
@@ -1018,7 +1025,7 @@ def test_cli_sample_is_large_enough():
 # ----------------------------------------------------------------------------- timeouts (a handful only)
 RUNAWAY = {
     "while-true": "while True:\n    pass\n",
-    "recursion-in-loop": "def f(n):\n    for i in range(10**9):\n        f(n)\nf(0)\n",
+    "nested-loops": "for i in range(10**9):\n    for j in range(10**9):\n        pass\n",
     "growing-list": "x = [1]\nfor i in x:\n    x.append(i)\n",
     "tensor-loop": "x = tensor(1., requires_grad=True)\nwhile True:\n    x = x * 1.0\n",
 }
