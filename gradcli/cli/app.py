@@ -230,7 +230,10 @@ def _run_files(streams: Streams, files: list[str]) -> None:
     runner.sources = streams.sources
     for name in files:
         if name == "-":
-            source, label = sys.stdin.read(), "<stdin>"
+            try:
+                source, label = sys.stdin.buffer.read().decode("utf-8"), "<stdin>"
+            except UnicodeDecodeError:
+                raise UsageError("standard input is not UTF-8 text") from None
         else:
             try:
                 with open(name, encoding="utf-8") as f:

@@ -149,6 +149,8 @@ def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64
     leaves = [variables[n] for n in targets]
     if vjp is not None:
         v = runner.evaluate(vjp, "<vjp>")
+        if not isinstance(v, (Tensor, int, float, list, tuple)) or isinstance(v, bool):
+            raise UsageError("--vjp needs a vector of numbers, e.g. --vjp '[1, 0, 0]'")
         v = v if isinstance(v, Tensor) else tensor(v, dtype=dt)
         grads = autograd.grad(value, leaves, grad_outputs=v.to(dt), allow_unused=True, materialize_grads=True)
         result.gradients = dict(zip(targets, grads))

@@ -77,7 +77,8 @@ def number_text(value, dtype=None) -> str:
         dtype = value.array.dtype
         value = value.array.reshape(()).item() if value.array.dtype.kind != "f" else value.array.reshape(())[()]
     if isinstance(value, bool) or isinstance(value, (int, np.integer)):
-        return str(int(value)) if not isinstance(value, bool) else str(value)
+        from gradcli.show.values import int_text
+        return int_text(int(value)) if not isinstance(value, bool) else str(value)
     x = float(value)
     if math.isnan(x):
         return "nan"
@@ -133,6 +134,8 @@ def as_text(result) -> str:
 def plain_number(x):
     if isinstance(x, float) and not math.isfinite(x):
         return None
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 1000:
+        return float(x) if x.bit_length() < 1024 else None  # JSON readers cannot take it either
     return x
 
 

@@ -33,7 +33,7 @@ TORCH.update(
     int=dtypes.int32, bool=dtypes.bool_,
     no_grad=grad_mode.no_grad, enable_grad=grad_mode.enable_grad,
     set_grad_enabled=grad_mode.set_grad_enabled, is_grad_enabled=grad_mode.is_grad_enabled,
-    is_tensor=lambda x: isinstance(x, Tensor), numel=lambda t: t.numel(),
+    is_tensor=lambda x: isinstance(x, Tensor), numel=lambda t: ew.tensor_arg(t, "numel").numel(),
 )
 
 AUTOGRAD = dict(grad=autograd.grad, gradcheck=gradcheck.gradcheck, backward=lambda t, grad_tensors=None, retain_graph=None,
@@ -102,7 +102,7 @@ METHODS.update(
     float=lambda t: ew.to_dtype(t, dtypes.float32.np), double=lambda t: ew.to_dtype(t, dtypes.float64.np),
     long=lambda t: ew.to_dtype(t, dtypes.int64.np), int=lambda t: ew.to_dtype(t, dtypes.int32.np),
     bool=lambda t: ew.to_dtype(t, dtypes.bool_.np), half=lambda t: ew.to_dtype(t, dtypes.float16.np),
-    type_as=lambda t, other: ew.to_dtype(t, other.array.dtype),
+    type_as=lambda t, other: ew.to_dtype(t, ew.tensor_arg(other, "type_as").array.dtype),
 )
 
 

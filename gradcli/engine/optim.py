@@ -99,6 +99,9 @@ class SGD:
             with set_grad_enabled(True):
                 loss = closure()
         for group in self.param_groups:
+            if not isinstance(group, dict) or not all(isinstance(p, Tensor) for p in group.get("params", ())):
+                raise ValueTypeError("SGD's param_groups were changed into something that is not groups of "
+                                     "tensors", hint="build a new optimizer instead of editing param_groups")
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
             for p in group["params"]:

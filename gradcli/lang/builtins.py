@@ -7,6 +7,7 @@ object internals, and sizes are capped so no script can exhaust memory.
 from __future__ import annotations
 
 import math
+import re
 import sys
 
 from gradcli.engine import grad_mode, limits
@@ -53,6 +54,43 @@ def safe_mul(a, b):
     elif isinstance(b, (list, tuple, str)) and isinstance(a, int):
         check_length(len(b) * max(a, 0))
     return a * b
+
+
+def safe_add(a, b):
+    if isinstance(a, (list, tuple, str)) and isinstance(b, (list, tuple, str)):
+        check_length(len(a) + len(b))
+    return a + b
+
+
+def safe_iadd(a, b):
+    if isinstance(a, list) and hasattr(b, "__len__"):
+        check_length(len(a) + len(b))
+        a += b
+        return a
+    return safe_add(a, b)
+
+
+_WIDTHS = re.compile(r"(\d+)")
+
+
+def check_widths(spec: str) -> None:
+    """A format width or precision is a size too: `f"{x:999999999}"` must not allocate a gigabyte."""
+    for digits in _WIDTHS.findall(spec):
+        if len(digits) > 12:
+            raise LimitExceeded("a format width is too large")
+        check_length(int(digits))
+
+
+def safe_mod(a, b):
+    """`'%s' % v` formats through the language's str(), never Python's repr of an object."""
+    if isinstance(a, str):
+        check_widths(a)
+        args = b if isinstance(b, tuple) else (b,)
+        args = tuple(x if isinstance(x, (int, float, str)) else str_value(x) for x in args)
+        out = a % (args if isinstance(b, tuple) else args[0])
+        check_length(len(out))
+        return out
+    return a % b
 
 
 def iterate(v, span):
@@ -171,6 +209,7 @@ class RaisedError(GradcliError):
         super().__init__(f"{exc_kind.name}: {message}" if message else exc_kind.name)
         self.exc_kind = exc_kind
         self.text = message
+        self.display_name = f"{exc_kind.name}({message!r})"  # how the value prints, as Python would
 
 
 class AssertionFailed(GradcliError):
@@ -233,10 +272,21 @@ def _print(*args, sep=" ", end="\n"):
 
 
 def _sized(kind):
-    def make(*args):
-        if args and hasattr(args[0], "__len__") and not isinstance(args[0], (dict, str)):
-            check_length(len(args[0]))
-        out = kind(*args)
+    """list(), tuple(), dict() that stop at the size cap instead of filling memory first."""
+    def make(*args, **kw):
+        if not args:
+            return kind(**kw)
+        source = args[0]
+        if hasattr(source, "__len__"):
+            check_length(len(source))
+            out = kind(source, **kw)
+        else:
+            items = []
+            for item in iterate(source, None):
+                items.append(item)
+                if len(items) > limits.max_elements:
+                    check_length(len(items))
+            out = kind(items, **kw)
         check_length(len(out))
         return out
     make.__name__ = kind.__name__
@@ -269,8 +319,19 @@ def _int(v=0, *base):
     return int(v.item() if isinstance(v, Tensor) else v, *base)
 
 
+def _bounded(fn):
+    """Builtins that consume a whole iterable in one C call: refuse one over the size cap (a timeout
+    could not interrupt them)."""
+    def run(*args, **kw):
+        if len(args) == 1 and hasattr(args[0], "__len__") and not isinstance(args[0], Tensor):
+            check_length(len(args[0]))
+        return fn(*args, **kw)
+    run.__name__ = getattr(fn, "__name__", "builtin")
+    return run
+
+
 def _sorted(items, key=None, reverse=False):
-    items = list(items)
+    items = _sized(list)(items)
     check_length(len(items))
     return sorted(items, key=key, reverse=reverse)
 
@@ -304,10 +365,11 @@ BUILTINS: dict = dict(names.BARE)
 BUILTINS.update(
     print=_print, len=len, range=range, abs=abs, min=min, max=max, round=_round, float=_float, int=_int,
     bool=bool, str=_str, repr=repr_value, enumerate=enumerate, zip=zip, list=_sized(list),
-    tuple=_sized(tuple), dict=dict, sorted=_sorted, reversed=reversed, any=any, all=all, isinstance=_isinstance,
+    tuple=_sized(tuple), dict=_sized(dict), sorted=_sorted, reversed=reversed, any=_bounded(any), all=_bounded(all), isinstance=_isinstance,
     tree=_tree, chain=_chain, ledger=_ledger,
 )
-BUILTINS["sum"] = lambda items, start=0: sum(items, start)
+BUILTINS["sum"] = _bounded(lambda items, start=0: sum(items, start))
+BUILTINS["min"], BUILTINS["max"] = _bounded(min), _bounded(max)
 BUILTINS.update(EXCEPTIONS)
 # math on plain numbers and tensors alike: sum/min/max of tensors are torch's when given a tensor
 for _name in ("sum", "min", "max", "abs"):

@@ -8,6 +8,7 @@ Control flow (break, continue, return) travels as small exceptions.
 from __future__ import annotations
 
 import operator
+import re
 
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import (ArgumentError, GradcliError, GradcliSyntaxError, IndexOutOfRange, LimitExceeded,
@@ -99,9 +100,26 @@ def translate(exc: Exception, span) -> GradcliError:
     return ArgumentError(_clean(str(exc)) or type(exc).__name__, span=span)
 
 
+_INTERNALS = [
+    (re.compile(r"Exceeds the limit \(\d+ digits\) for integer string conversion.*"),
+     "integer too large to convert to text"),
+    (re.compile(r"[\w.]*<locals>\."), ""),
+    (re.compile(r"Python int too large to convert to C \w+"), "integer too large for this operation"),
+    (re.compile(r"\b_+([A-Za-z]\w*)\(\)"), r"\1()"),
+    (re.compile(r"\b__init__\(\)"), "()"),
+    (re.compile(r"operand type\(s\) all returned NotImplemented from __array_ufunc__.*"),
+     "unsupported operand types"),
+    (re.compile(r"gradcli\.[\w.]*"), ""),
+    (re.compile(r"'?numpy\.[\w.]*'?"), "an array"),
+]
+
+
 def _clean(msg: str) -> str:
+    """A Python exception's text, without Python's internals (module paths, <locals>, dunders)."""
     msg = msg.split("\n")[0]
-    return msg.replace("_unary.<locals>.", "").replace("gradcli.", "")[:300]
+    for pattern, replacement in _INTERNALS:
+        msg = pattern.sub(replacement, msg)
+    return msg[:300]
 
 
 def guarded(fn, span):
@@ -121,6 +139,7 @@ class Compiler:
     def __init__(self, echo=None):
         self.echo = echo
         self.in_function = 0
+        self.in_loop = 0
 
     # -- statements ------------------------------------------------------------------------
     def block(self, stmts):
@@ -218,9 +237,16 @@ class Compiler:
                 orelse(frame)
         return run
 
+    def loop_body(self, stmts):
+        self.in_loop += 1
+        try:
+            return self.block(stmts)
+        finally:
+            self.in_loop -= 1
+
     def s_while(self, node):
         test = self.expr(node.test)
-        body = self.block(node.body)
+        body = self.loop_body(node.body)
         orelse = self.block(node.orelse) if node.orelse else None
         span = node.test.span
 
@@ -239,7 +265,7 @@ class Compiler:
     def s_for(self, node):
         iterable = self.expr(node.iter)
         store = self.target(node.target)
-        body = self.block(node.body)
+        body = self.loop_body(node.body)
         orelse = self.block(node.orelse) if node.orelse else None
         span = node.iter.span
 
@@ -302,11 +328,17 @@ class Compiler:
         return run
 
     def s_break(self, node):
+        if not self.in_loop:
+            raise GradcliSyntaxError("'break' outside a loop", span=node.span)
+
         def run(frame):
             raise BreakLoop()
         return run
 
     def s_continue(self, node):
+        if not self.in_loop:
+            raise GradcliSyntaxError("'continue' outside a loop", span=node.span)
+
         def run(frame):
             raise ContinueLoop()
         return run
@@ -323,6 +355,7 @@ class Compiler:
                                           "`from torch import nn`")
         value = B.MODULES[module if node.alias else module.split(".")[0]]
         name = node.alias or module.split(".")[0]
+        _check_name(name, node.span)
 
         def run(frame):
             frame.vars[name] = value
@@ -344,6 +377,7 @@ class Compiler:
             if value is None:
                 raise GradcliSyntaxError(f"'{module}' has no '{name}'", span=node.span,
                                          hint=suggest(name, ns.table))
+            _check_name(alias or name, node.span)
             pairs.append((alias or name, value))
 
         def run(frame):
@@ -468,7 +502,10 @@ class Compiler:
                 if not isinstance(o, (Tensor, list, dict)):
                     raise ValueTypeError(f"{B.type_name(o)} does not support item assignment", span=span)
                 try:
-                    o[index(frame)] = v
+                    i = index(frame)
+                    if isinstance(o, list) and isinstance(i, slice) and hasattr(v, "__len__"):
+                        B.check_length(len(o) + len(v))
+                    o[i] = v
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
                     raise translate(exc, span) from None
             return store
@@ -528,6 +565,7 @@ class Compiler:
             elif conv == "s":
                 v = B.str_value(v)
             s = spec(frame) if spec is not None else ""
+            B.check_widths(s)
             try:
                 return B.format_value(v, s)
             except (ValueError, TypeError) as e:
@@ -566,6 +604,10 @@ class Compiler:
             fn = B.safe_pow
         elif node.op == "mul":
             fn = B.safe_mul
+        elif node.op == "add":
+            fn = B.safe_add
+        elif node.op == "mod":
+            fn = B.safe_mod
         else:
             fn = BINARY[node.op]
 
@@ -747,10 +789,12 @@ class Compiler:
                 _check_name(p, span)
         default_fns = [self.expr(d) for d in defaults]
         self.in_function += 1
+        loops, self.in_loop = self.in_loop, 0  # a loop around a def does not make `break` valid inside it
         try:
             body = self.block(body_stmts)
         finally:
             self.in_function -= 1
+            self.in_loop = loops
 
         def make(frame):
             return B.UserFunction(name, params, [d(frame) for d in default_fns], vararg, kwarg, body, frame,
@@ -790,8 +834,12 @@ def _augmented(op):
         return B.safe_pow
     if op == "mul":
         return lambda a, b: a.__imul__(b) if isinstance(a, Tensor) else B.safe_mul(a, b)
-    return {"add": operator.iadd, "sub": operator.isub, "div": operator.itruediv,
-            "floordiv": operator.ifloordiv, "mod": operator.imod, "matmul": operator.imatmul}[op]
+    if op == "add":
+        return lambda a, b: a.__iadd__(b) if isinstance(a, Tensor) else B.safe_iadd(a, b)
+    if op == "mod":
+        return B.safe_mod
+    return {"sub": operator.isub, "div": operator.itruediv, "floordiv": operator.ifloordiv,
+            "matmul": operator.imatmul}[op]
 
 
 def _binop_error(exc, op, a, b, span):

@@ -69,16 +69,24 @@ TENSOR_PROPERTIES = {
     "device": lambda t: t.device, "retains_grad": lambda t: t.retains_grad,
     "_version": lambda t: t._version[0], "name": lambda t: t.name,
 }
+def _numpy(t: Tensor) -> Tensor:
+    """Scripts never hold raw NumPy arrays: numpy() keeps PyTorch's check and gives a detached tensor."""
+    t.numpy()
+    return t.detach()
+
+
 TENSOR_METHODS = dict(api.METHODS)
 TENSOR_METHODS.update(
     backward=Tensor.backward, requires_grad_=Tensor.requires_grad_, retain_grad=Tensor.retain_grad,
     detach=Tensor.detach, item=Tensor.item, tolist=Tensor.tolist, size=Tensor.size, dim=Tensor.dim,
-    numel=Tensor.numel, is_floating_point=Tensor.is_floating_point, numpy=Tensor.numpy,
+    numel=Tensor.numel, is_floating_point=Tensor.is_floating_point, numpy=_numpy,
 )
 
 
 def _set_requires_grad(t: Tensor, value) -> None:
-    t.requires_grad_(bool(value))
+    if not isinstance(value, bool):
+        raise ValueTypeError(f"requires_grad must be True or False, not {type_name(value)}")
+    t.requires_grad_(value)
 
 
 def _set_grad(t: Tensor, value) -> None:
@@ -106,6 +114,50 @@ STR_METHODS = {name: getattr(str, name) for name in
                 "endswith", "find", "center", "ljust", "rjust", "title", "capitalize", "count", "zfill",
                 "isdigit", "isalpha", "splitlines")}
 SEQ_METHODS = {"index": tuple.index, "count": tuple.count}
+def _cap(n: int) -> None:
+    from gradcli.engine import limits
+    from gradcli.errors import LimitExceeded
+    if n > limits.max_elements:
+        raise LimitExceeded(f"a value of {n:,} items would be over the limit of {limits.max_elements:,}",
+                            hint="use smaller sizes, or raise --max-elements")
+
+
+def _padded(method):
+    def pad(s, width, *fill):
+        if isinstance(width, int):
+            _cap(width)
+        return method(s, width, *fill)
+    return pad
+
+
+def _replace(s, old, new, count=-1):
+    if isinstance(old, str) and isinstance(new, str) and old:
+        hits = s.count(old) if count < 0 else min(count, s.count(old))
+        _cap(len(s) + hits * max(0, len(new) - len(old)))
+    return s.replace(old, new, count)
+
+
+def _join(sep, items):
+    out = sep.join(items)
+    _cap(len(out))
+    return out
+
+
+def _extend(lst, items):
+    items = list(items) if not hasattr(items, "__len__") else items
+    _cap(len(lst) + len(items))
+    lst.extend(items)
+
+
+def _update(d, *args, **kw):
+    d.update(*args, **kw)
+    _cap(len(d))
+
+
+STR_METHODS.update(ljust=_padded(str.ljust), rjust=_padded(str.rjust), center=_padded(str.center),
+                   zfill=_padded(str.zfill), replace=_replace, join=_join)
+LIST_METHODS["extend"] = _extend
+DICT_METHODS["update"] = _update
 DTYPE_ATTRS = {"is_floating_point": lambda d: d.is_floating_point, "itemsize": lambda d: d.itemsize}
 FLOAT_METHODS = {"is_integer": float.is_integer, "hex": float.hex}
 

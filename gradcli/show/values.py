@@ -24,8 +24,10 @@ def repr_value(v) -> str:
     """Python's repr for plain values, PyTorch's for tensors, sizes and graph nodes."""
     if isinstance(v, Tensor):
         return tensor_repr(v)
-    if v is None or isinstance(v, (bool, int, str)):
+    if v is None or isinstance(v, (bool, str)):
         return repr(v)
+    if isinstance(v, int):
+        return int_text(v)
     if isinstance(v, float):
         return repr(v)
     if isinstance(v, Size):
@@ -57,7 +59,10 @@ def repr_value(v) -> str:
     if callable(v):  # never Python's repr: it shows addresses and internal names
         name = _NAMES.get(id(v))
         return f"<built-in function {name}>" if name else "<built-in function>"
-    return repr(v)
+    text = repr(v)
+    if " at 0x" in text or text.startswith("<"):
+        return f"<{type(v).__name__} object>"
+    return text
 
 
 _NAMES: dict[int, str] = {}
@@ -68,6 +73,14 @@ def register_names(table: dict) -> None:
     for name, value in table.items():
         if callable(value):
             _NAMES.setdefault(id(value), name)
+
+
+def int_text(n: int) -> str:
+    """Python's int printing, with a readable answer past its digit limit instead of an error."""
+    try:
+        return repr(n)
+    except ValueError:
+        return f"<an integer of about {int(n.bit_length() * 0.30103) + 1} digits>"
 
 
 def str_value(v) -> str:

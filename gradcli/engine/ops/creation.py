@@ -58,8 +58,12 @@ def _infer_dtype(value) -> np.dtype:
     """PyTorch's inference: any float → float32; all bool → bool; else int64."""
     kinds = set()
     stack = [value]
+    seen = 0
     while stack:
         v = stack.pop()
+        seen += 1
+        if seen > limits.max_elements:  # also ends a list that contains itself
+            limits.refuse((seen,))
         if isinstance(v, (list, tuple)):
             stack.extend(v)
         elif isinstance(v, Tensor):
@@ -475,10 +479,14 @@ def _full_like(t, fill_value, dtype=None, requires_grad=False, device=None):
 
 
 def _rand_like(t, dtype=None, requires_grad=False, device=None):
+    if not isinstance(t, Tensor):
+        raise ValueTypeError("rand_like() needs a tensor")
     return rand(t.array.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def _randn_like(t, dtype=None, requires_grad=False, device=None):
+    if not isinstance(t, Tensor):
+        raise ValueTypeError("randn_like() needs a tensor")
     return randn(t.array.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcli.engine import dtypes
+from gradcli.engine import dtypes, limits
 from gradcli.engine.dtypes import result_dtype
 from gradcli.engine.function import Function
 from gradcli.engine.tensor import Tensor
@@ -48,6 +48,7 @@ def broadcast_check(a, b):
             raise ShapeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together: size {x} "
                              f"does not match size {y} at dimension {max(len(sa), len(sb)) - i}",
                              hint="make the sizes equal or 1 in that dimension (reshape, unsqueeze)")
+    limits.check_shape(np.broadcast_shapes(sa, sb))  # refuse before NumPy allocates the result
 
 
 def binary(ufunc, a, b):
@@ -389,6 +390,7 @@ class Where(Function):
     def forward(self, a, b, cond):
         self.cond = np.asarray(cond, dtype=bool)
         a, b, dt = promote(a, b)
+        limits.check_shape(np.broadcast_shapes(self.cond.shape, np.shape(a), np.shape(b)))
         out = np.where(self.cond, a, b)
         return out if out.dtype == dt else out.astype(dt)
 
@@ -507,7 +509,11 @@ def remainder(a, b):
 
 
 def clamp(a, min=None, max=None):
-    return Clamp.apply(a, min=min, max=max)
+    for bound in (min, max):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+            from gradcli.errors import ValueTypeError
+            raise ValueTypeError(f"clamp() bounds must be numbers, got {type(bound).__name__}")
+    return Clamp.apply(tensor_arg(a, "clamp"), min=min, max=max)
 
 
 def where(cond, a, b):
@@ -548,6 +554,7 @@ def logical(ufunc):
 
 
 def to_dtype(a, dtype):
+    a = tensor_arg(a, "to")
     if a.array.dtype == dtype:
         return a
     if a.requires_grad and dtype.kind != "f":
@@ -559,11 +566,29 @@ UNARY = {"neg": Neg, "negative": Neg, "exp": Exp, "log": Log, "log1p": Log1p, "s
          "cos": Cos, "tan": Tan, "tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu, "abs": Abs, "sign": Sign,
          "reciprocal": Reciprocal, "clone": Clone}
 
-FUNCTIONS = {name: cls.apply for name, cls in UNARY.items()}
+def tensor_arg(x, who: str):
+    """The tensor an op works on; a Python number becomes a 0-dim tensor (exp(1.0) is fine)."""
+    if type(x) is Tensor:
+        return x
+    if isinstance(x, (bool, int, float, np.number)):
+        from gradcli.engine.ops.creation import tensor
+        return tensor(x.item() if isinstance(x, np.number) else x)
+    from gradcli.errors import ValueTypeError
+    raise ValueTypeError(f"{who}() needs a tensor, got {type(x).__name__}")
+
+
+def _on_tensor(cls, name):
+    def op(x):
+        return cls.apply(tensor_arg(x, name))
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+FUNCTIONS = {name: _on_tensor(cls, name) for name, cls in UNARY.items()}
 FUNCTIONS.update(add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
                  true_divide=div, pow=pow, floor_divide=floor_divide, remainder=remainder, fmod=remainder,
                  clamp=clamp, clip=clamp, where=where, maximum=maximum, minimum=minimum, rsub=rsub,
                  eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, greater=gt, less=lt,
                  logical_not=logical(np.logical_not), logical_and=logical(np.logical_and),
                  logical_or=logical(np.logical_or))
-FUNCTIONS["ln"] = Log.apply
+FUNCTIONS["ln"] = _on_tensor(Log, "ln")

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from gradcli.engine import limits
 from gradcli.engine.dtypes import from_numpy
 from gradcli.engine.function import Function
 from gradcli.engine.grad_mode import state
@@ -121,6 +122,7 @@ class Mm(Function):
 
     def forward(self, a, b):
         _check_mm(a, b)
+        limits.check_shape((a.shape[0], b.shape[1]))
         return np.matmul(a, b)
 
     def backward(self, g, a, b):
@@ -143,6 +145,7 @@ class Bmm(Function):
                              f"must match and the first's columns must equal the second's rows",
                              hint=f"the second would need shape {[a.shape[0], a.shape[2], b.shape[2]]}")
         _same_dtype(a, b, "bmm")
+        limits.check_shape((a.shape[0], a.shape[1], b.shape[2]))
         return np.matmul(a, b)
 
     def backward(self, g, a, b):

@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 
+from gradcli.engine import limits
+
 from gradcli.engine import dtypes
 from gradcli.engine.function import Function
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
@@ -410,6 +412,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     if si != st:
         try:
             shape = np.broadcast_shapes(si, st)
+            limits.check_shape(shape)
         except ValueError:
             raise ShapeError(f"mse_loss(): the input of shape {list(si)} and the target of shape {list(st)} "
                              "cannot be broadcast together",

@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from gradcli.engine import limits
+
 from gradcli.engine.function import Function
 from gradcli.engine.ops import shape as shape_ops
 from gradcli.engine.ops.elementwise import Abs, Add, Maximum, Minimum, Mul, Pow, Sign, ToCopy, Where
@@ -157,10 +159,19 @@ class SumDim(Function):
 
     def forward(self, a, dim, keepdim=False, dtype=None):
         self.shape, self.dtype, self.axes, self.keepdim = a.shape, a.dtype, dim, keepdim
+        _check_empty_reduction(a, dim, keepdim)
         return _sum_array(a, dim, keepdim, dtype)
 
     def backward(self, g, a):
         return (_restore_dtype(_spread(g, self.shape, self.axes, self.keepdim), self.dtype),)
+
+
+def _check_empty_reduction(a, dim, keepdim) -> None:
+    """Reducing an empty dimension can make a result far larger than the input: refuse it before NumPy does it."""
+    if a.size == 0:
+        axes = dim if isinstance(dim, tuple) else (dim,)
+        axes = {ax % a.ndim for ax in axes} if a.ndim else set()
+        limits.check_shape(tuple(1 if i in axes else n for i, n in enumerate(a.shape) if keepdim or i not in axes))
 
 
 def _float_only(a, op):
@@ -193,6 +204,7 @@ class MeanDim(Function):
     def forward(self, a, dim, keepdim=False, dtype=None):
         _float_only(a if dtype is None else np.empty(0, dtype), "mean")
         self.shape, self.dtype, self.axes, self.keepdim = a.shape, a.dtype, dim, keepdim
+        _check_empty_reduction(a, dim, keepdim)
         if a.size == 0:
             total = np.sum(a, axis=dim, keepdims=keepdim, dtype=dtype)
             return np.full(total.shape, np.nan if total.size else 0, dtype or a.dtype)
