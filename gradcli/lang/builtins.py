@@ -301,10 +301,15 @@ def _round(x, ndigits=None):
 
 def _isinstance(value, kinds):
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    types = []
     for k in kinds:
+        k = _AS_TYPE.get(k, k)  # the language's int, float, str, list... are wrappers of Python's types
         if not isinstance(k, type):
             raise ValueTypeError("isinstance() needs types such as int, float or torch.Tensor")
-    return isinstance(value, kinds)
+        types.append(k)
+    if bool not in types and isinstance(value, bool) and int in types:
+        return True
+    return isinstance(value, tuple(types))
 
 
 def _str(v=""):
@@ -385,6 +390,9 @@ for _name in ("sum", "min", "max", "abs"):
 for _table in (BUILTINS, names.TORCH.table, names.FUNCTIONAL.table, names.AUTOGRAD.table, names.OPTIM.table,
                names.LINALG.table):
     register_names(_table)
+
+_AS_TYPE = {BUILTINS["int"]: int, BUILTINS["float"]: float, BUILTINS["str"]: str, BUILTINS["list"]: list,
+            BUILTINS["tuple"]: tuple, BUILTINS["dict"]: dict}
 
 CONTEXT_TYPES = (grad_mode.no_grad, grad_mode.set_grad_enabled, grad_mode.detect_anomaly)
 SUBSCRIPTABLE = (Tensor, list, tuple, str, dict, range)
