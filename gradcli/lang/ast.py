@@ -514,10 +514,10 @@ class Lambda(Expr):
 
 
 # ----------------------------------------------------------------- helpers
-def iter_child_nodes(node: Node) -> Iterator[Node]:
-    """The direct child nodes of `node`, in field order."""
-    for f in node.__match_args__:
-        value = getattr(node, f)
+def iter_child_nodes(parent: Node) -> Iterator[Node]:
+    """The direct child nodes of `parent`, in field order."""
+    for field_name in parent.__match_args__:
+        value = getattr(parent, field_name)
         if isinstance(value, Node):
             yield value
         elif isinstance(value, tuple):

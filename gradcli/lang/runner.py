@@ -94,7 +94,8 @@ class Runner:
 
 def _internal(exc: Exception, span) -> GradcliError:
     err = translate(exc, span)
-    if type(exc) in (AttributeError, NameError, AssertionError, NotImplementedError, LookupError, SystemError):
+    bug = (AttributeError, NameError, AssertionError, SystemError, RuntimeError)  # never a user's mistake
+    if isinstance(exc, bug) and not isinstance(exc, RecursionError):
         err.message = f"internal error ({type(exc).__name__}): {err.message}"
         err.hint = "this is a bug in gradcli; please report it with the input that caused it"
     return err
