@@ -94,8 +94,7 @@ class Runner:
 
 def _internal(exc: Exception, span) -> GradcliError:
     err = translate(exc, span)
-    bug = (AttributeError, NameError, AssertionError, SystemError, RuntimeError)  # never a user's mistake
-    if isinstance(exc, bug) and not isinstance(exc, RecursionError):
+    if isinstance(exc, (AttributeError, NameError, AssertionError, SystemError)):  # never a user's mistake
         err.message = f"internal error ({type(exc).__name__}): {err.message}"
         err.hint = "this is a bug in gradcli; please report it with the input that caused it"
     return err
