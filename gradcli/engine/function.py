@@ -85,9 +85,13 @@ class Function:
         cls = type(self)
         self.next_functions = edges
         if cls.broadcasts:
-            fix = _needs_fixing(inputs, out)
-            if fix is not None:
-                self.fix = fix
+            shape, dtype = out.shape, out.dtype
+            for x in inputs:  # the common case, all alike, decided without a call
+                if type(x) is Tensor and (x.array.shape != shape or x.array.dtype != dtype):
+                    fix = _needs_fixing(inputs, out)
+                    if fix is not None:
+                        self.fix = fix
+                    break
         result = Tensor(out, True, self)
         if cls.saves:
             self.inputs = inputs
