@@ -226,16 +226,16 @@ def _needs_fixing(inputs, out):
 
 def fix_grads(grads, fix):
     """Sum broadcast gradients back to each input's shape and give them its dtype."""
-    from gradcli.engine.ops import elementwise, shape  # below this module: imported when first needed
+    from gradcli.engine.ops import elementwise, shape as shape_ops  # ops import this module: load on use
 
-    sum_to, ToCopy = shape.sum_to, elementwise.ToCopy
+    sum_to, ToCopy = shape_ops.sum_to, elementwise.ToCopy
     grads = list(grads)
-    for i, (shape, dtype) in fix.items():
+    for i, (in_shape, dtype) in fix.items():
         g = grads[i]
         if g is None:
             continue
-        if g.shape != shape:
-            g = sum_to(g, shape)
+        if g.shape != in_shape:
+            g = sum_to(g, in_shape)
         if g.dtype != dtype:
             g = ToCopy.call(g, dtype=dtype)
         grads[i] = g

@@ -73,10 +73,6 @@ COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operat
            "in": lambda a, b: operator.contains(b, a), "not_in": lambda a, b: not operator.contains(b, a)}
 
 
-def attach(err: GradcliError, span) -> GradcliError:
-    return err.with_span(span)
-
-
 def translate(exc: Exception, span) -> GradcliError:
     """A Python exception from a computation, as a gradcli error (never a traceback)."""
     if isinstance(exc, GradcliError):
@@ -216,11 +212,7 @@ class Compiler:
             def run(frame):
                 o = obj(frame)
                 i = index(frame)
-                new = op(o[i], value(frame))
-                if isinstance(o, Tensor) and isinstance(new, Tensor):
-                    o[i] = new
-                else:
-                    o[i] = new
+                o[i] = op(o[i], value(frame))
             return guarded(run, span)
         raise GradcliSyntaxError("cannot assign to this expression", span=t.span)
 

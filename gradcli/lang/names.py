@@ -17,7 +17,7 @@ from gradcli.engine.dtypes import DType
 from gradcli.engine.function import AccumulateGrad, Function
 from gradcli.engine.ops.reduce import MinMaxResult
 from gradcli.engine.tensor import Size, Tensor
-from gradcli.errors import UnknownAttribute, UnknownName, ValueTypeError
+from gradcli.errors import UnknownAttribute, ValueTypeError
 
 
 class Namespace:
