@@ -178,6 +178,8 @@ def call(f, args, kwargs, span):
     try:
         return f(*args, **kwargs)
     except GradcliError as e:
+        if isinstance(f, UserFunction) and e.span is not None and span is not None:
+            _note_call_site(e, f.name, span)
         raise e.with_span(span)
     except KeyboardInterrupt:
         raise
@@ -187,6 +189,19 @@ def call(f, args, kwargs, span):
     except (ArithmeticError, TypeError, ValueError, IndexError, KeyError, MemoryError) as exc:
         from gradcli.lang.compiler import translate
         raise translate(exc, span) from None
+
+
+MAX_CALL_NOTES = 3
+
+
+def _note_call_site(err: GradcliError, name: str, span) -> None:
+    """An error inside a function also says where the function was called from (innermost first)."""
+    calls = getattr(err, "calls", [])
+    if len(calls) < MAX_CALL_NOTES:
+        calls.append(f"{name}() called at {span.source}:{span.line}:{span.column}")
+    elif len(calls) == MAX_CALL_NOTES:
+        calls.append("…")
+    err.calls = calls
 
 
 # -- exceptions the language can catch and raise ----------------------------------------------

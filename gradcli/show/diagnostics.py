@@ -32,7 +32,10 @@ def render(message: str, span: Span | None = None, source: str | None = None,
 
 
 def render_error(err: GradcliError, source: str | None = None) -> str:
-    return render(err.message, err.span, source, err.hint)
+    text = render(err.message, err.span, source, err.hint)
+    for call in getattr(err, "calls", ()):  # set by the language for errors inside functions
+        text += f"\n  = note: in {call}" if call != "…" else "\n  = note: …"
+    return text
 
 
 def _source_line(source: str | None, line: int) -> str | None:

@@ -327,3 +327,17 @@ Unsupported Python statements are refused clearly:
     | ^^^^^^^^
     = help: gradcli runs a Python-like subset: see `gradcli --help`
   [2]
+
+An error inside a function also says where the function was called from:
+
+  $ printf 'def f(x):\n    return x + ones(4)\ndef g(y):\n    return f(y) * 2\n\ng(ones(3))\n' > calls.grad
+  $ gradcli run calls.grad
+  error: shapes [3] and [4] cannot be broadcast together: size 3 does not match size 4 at dimension 0
+    --> calls.grad:2:12
+    |
+  2 |     return x + ones(4)
+    |            ^^^^^^^^^^^
+    = help: make the sizes equal or 1 in that dimension (reshape, unsqueeze)
+    = note: in f() called at calls.grad:4:12
+    = note: in g() called at calls.grad:6:1
+  [1]

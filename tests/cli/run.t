@@ -122,7 +122,7 @@ the exit code is 1.
     = help: assign it first, or pass NAME=VALUE on the command line
   [1]
 
-An error inside a function points at the line in the function:
+An error inside a function points at the line in the function, and notes the call:
 
   $ printf 'import torch\ndef f(t):\n    return t[5]\n\nf(torch.ones(3))\n' > fn.grad
   $ gradcli run fn.grad
@@ -132,6 +132,7 @@ An error inside a function points at the line in the function:
   3 |     return t[5]
     |            ^^^^
     = help: valid indices are -3 to 2
+    = note: in f() called at fn.grad:5:1
   [1]
 
 A syntax error anywhere is found before anything runs (as `python file.py`

@@ -165,3 +165,12 @@ def test_a_very_deep_graph_runs_backward_iteratively():
     x = "x = tensor([1.0, 2.0], requires_grad=True)\ny = x\n"
     src = x + "for i in range(200000):\n    y = y * 1.0\ny.sum().backward()\nprint(x.grad)\n"
     assert run(src) == "tensor([1., 1.])\n"
+
+
+def test_an_error_inside_a_function_names_its_call_sites():
+    from gradcli.show.diagnostics import render_error
+    src = "def f(x):\n    return x + ones(4)\ndef g(y):\n    return f(y) * 2\ng(ones(3))\n"
+    err = error_of(src)
+    assert err.span.line == 2
+    text = render_error(err, src)
+    assert "note: in f() called at t.grad:4:12" in text and "note: in g() called at t.grad:5:1" in text
