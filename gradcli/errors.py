@@ -7,18 +7,28 @@ No other exception type may reach a user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
 class Span:
-    """A region of source text, 1-based lines and columns, end exclusive."""
+    """A region of source text, 1-based lines and columns, end exclusive. Immutable by convention.
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    source: str = "<input>"  # file name shown after `-->`
+    A plain class rather than a dataclass: it is imported on every start, and start-up time counts."""
+
+    __slots__ = ("line", "column", "end_line", "end_column", "source")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int, source: str = "<input>"):
+        self.line, self.column, self.end_line, self.end_column = line, column, end_line, end_column
+        self.source = source  # file name shown after `-->`
+
+    def _key(self) -> tuple:
+        return (self.line, self.column, self.end_line, self.end_column, self.source)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Span and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return "Span(line={}, column={}, end_line={}, end_column={}, source={!r})".format(*self._key())
 
 
 class GradcliError(Exception):

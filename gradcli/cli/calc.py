@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,16 +16,18 @@ from gradcli.errors import GradcliError, UsageError
 ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)(.*)$", re.S)
 
 
-@dataclass
 class Result:
-    expression: str
-    value: object  # Tensor or plain number
-    variables: dict  # name -> Tensor leaf
-    gradients: dict = field(default_factory=dict)  # name -> Tensor
-    jacobian: dict | None = None
-    hessian: dict | None = None  # (name, name) -> Tensor
-    unused: list = field(default_factory=list)
-    nonfinite: GradcliError | None = None  # where the first NaN/inf appeared, if one did
+    """What the calculator found: the value, and the derivatives that were asked for."""
+
+    def __init__(self, expression: str, value, variables: dict, unused: list | None = None):
+        self.expression = expression
+        self.value = value  # Tensor or plain number
+        self.variables = variables  # name -> Tensor leaf
+        self.gradients: dict = {}  # name -> Tensor
+        self.jacobian: dict | None = None
+        self.hessian: dict | None = None  # (name, name) -> Tensor
+        self.unused = unused or []
+        self.nonfinite: GradcliError | None = None  # where the first NaN/inf appeared, if one did
 
 
 def split_assignments(args: list[str]) -> list[tuple[str, str]]:

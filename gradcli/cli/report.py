@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass
 
 from gradcli.cli.console import Streams
 
 
-@dataclass
 class CalcOptions:
-    wrt: list | None = None
-    dtype: str = "float64"
-    jacobian: bool = False
-    vjp: str | None = None
-    hessian: bool = False
-    json: bool = False
-    tree: bool = False
-    ledger: bool = False
-    explain: bool = False
-    emit: str | None = None
+    """The calculator's flags (a plain class: no dataclass machinery on the start-up path)."""
+
+    def __init__(self, wrt=None, dtype="float64", jacobian=False, vjp=None, hessian=False, json=False,
+                 tree=False, ledger=False, explain=False, emit=None):
+        self.wrt, self.dtype, self.jacobian, self.vjp, self.hessian = wrt, dtype, jacobian, vjp, hessian
+        self.json, self.tree, self.ledger, self.explain, self.emit = json, tree, ledger, explain, emit
 
 
 def calculator(streams: Streams, expression: str, assignments: list[str], opts: CalcOptions) -> None:
@@ -47,6 +40,7 @@ def calculator(streams: Streams, expression: str, assignments: list[str], opts: 
     for name in result.unused:
         streams.warning(f"{name} is not used by the expression", hint=f"remove {name}=..., or check the spelling")
     if opts.json:
+        import json
         streams.print(json.dumps(to_json(result, opts), ensure_ascii=False))
         return
     streams.out(as_text(result))

@@ -12,7 +12,7 @@ import types
 
 import numpy as np
 
-from gradcli.engine import autograd, dtypes, grad_mode, gradcheck, optim
+from gradcli.engine import autograd, dtypes, grad_mode, optim
 from gradcli.engine.ops import creation, elementwise as ew, linalg, nn, reduce, shape
 from gradcli.engine.tensor import Tensor
 
@@ -36,11 +36,16 @@ TORCH.update(
     is_tensor=lambda x: isinstance(x, Tensor), numel=lambda t: ew.tensor_arg(t, "numel").numel(),
 )
 
-AUTOGRAD = dict(grad=autograd.grad, gradcheck=gradcheck.gradcheck, backward=lambda t, grad_tensors=None, retain_graph=None,
+AUTOGRAD = dict(grad=autograd.grad, gradcheck=lambda *args, **kw: _gradcheck()(*args, **kw), backward=lambda t, grad_tensors=None, retain_graph=None,
                 create_graph=False: autograd.backward(t, grad_tensors, retain_graph, create_graph),
                 no_grad=grad_mode.no_grad, enable_grad=grad_mode.enable_grad,
                 detect_anomaly=grad_mode.detect_anomaly, set_detect_anomaly=grad_mode.set_detect_anomaly,
                 is_anomaly_enabled=grad_mode.is_anomaly_enabled, set_grad_enabled=grad_mode.set_grad_enabled)
+
+def _gradcheck():
+    from gradcli.engine.gradcheck import gradcheck  # rarely used: kept off the start-up path
+    return gradcheck
+
 
 OPTIM = dict(SGD=optim.SGD)
 LINALG = dict(reduce.LINALG)

@@ -8,7 +8,6 @@ listed here. Unknown names suggest the closest known one.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 
@@ -35,6 +34,7 @@ class Namespace:
 
 
 def suggest(name: str, choices) -> str | None:
+    import difflib  # only when there is an error to explain
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 
