@@ -80,17 +80,18 @@ def calculate(expression: str, assignments: list[str], **options) -> Result:
 
 
 def variables_of(expression: str, assignments: list[str], dtype: str = "float64"):
-    """Parse the expression, evaluate NAME=VALUE arguments: (runner, {name: leaf}, unused names)."""
+    """Parse the expression, evaluate NAME=VALUE arguments.
+
+    Returns (runner, {name: leaf}, unused names, the compiled expression)."""
     from gradcli.engine import dtypes
     from gradcli.lang import builtins as B
-    from gradcli.lang.parser import parse_expression
     from gradcli.lang.runner import Runner
 
     dt = dtypes.BY_NAME[dtype]
     dtypes.set_default_dtype(dt)
     runner = Runner(echo=False)
-    runner.sources["<expr>"] = expression
-    names = free_names(parse_expression(expression, "<expr>"))
+    f = runner.expression(expression, "<expr>")
+    names = free_names(f.node)
     given = {}
     for name, text in split_assignments(assignments):
         if name in given:
@@ -104,19 +105,19 @@ def variables_of(expression: str, assignments: list[str], dtype: str = "float64"
             raise UsageError(f"no value for variable '{name}'", hint=f"pass {name}=VALUE, e.g. {name}=2")
     unused = [n for n in given if n not in variables]
     runner.variables.update(variables)
-    return runner, variables, unused
+    return runner, variables, unused, f
 
 
 def check(expression: str, assignments: list[str]):
     """Autograd against finite differences at the given point (float64)."""
     from gradcli.engine.gradcheck import compare
 
-    runner, variables, _ = variables_of(expression, assignments)
+    runner, variables, _, value = variables_of(expression, assignments)
     names = list(variables)
 
     def f(*xs):
         runner.variables.update(zip(names, xs))
-        return runner.evaluate(expression, "<expr>")
+        return value()
 
     if not names:
         raise UsageError("the expression has no variables to check", hint="e.g. gradcli check 'sin(x)' x=1")
@@ -132,8 +133,8 @@ def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64
     dt = dtypes.BY_NAME[dtype]
     if jacobian and vjp is not None:
         raise UsageError("--jacobian and --vjp ask for different things", hint="pass one of them")
-    runner, variables, unused = variables_of(expression, assignments, dtype)
-    value = runner.evaluate(expression, "<expr>")
+    runner, variables, unused, f = variables_of(expression, assignments, dtype)
+    value = f()
     if not isinstance(value, (Tensor, int, float)):
         from gradcli.errors import ValueTypeError
         from gradcli.lang.names import type_name
@@ -236,7 +237,7 @@ def sample(expression: str, spec: str, others: list[str], points: int):
     if not m or ":" not in m.group(2):
         raise UsageError(f"expected NAME=A:B for the plotted range, got '{spec}'", hint="e.g. x=-3:3")
     name, (a_text, _, b_text) = m.group(1), m.group(2).partition(":")
-    runner, variables, _ = variables_of(expression, others + [f"{name}=0"])
+    runner, variables, _, value = variables_of(expression, others + [f"{name}=0"])
     a, b = (float(runner.evaluate(t, f"<{name}>")) for t in (a_text, b_text))
     if not (math.isfinite(a) and math.isfinite(b)) or a >= b:
         raise UsageError(f"the range {a_text}:{b_text} must go from a smaller to a larger finite number")
@@ -245,7 +246,7 @@ def sample(expression: str, spec: str, others: list[str], points: int):
     for i, x in enumerate(xs):
         leaf = Tensor(np.array(x), True)
         runner.variables[name] = leaf
-        f = runner.evaluate(expression, "<expr>")
+        f = value()
         if not isinstance(f, Tensor) or f.numel() != 1:
             raise UsageError("plot needs an expression with one number as its value")
         ys[i] = float(f.item())

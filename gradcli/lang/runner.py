@@ -50,14 +50,23 @@ class Runner:
 
     def evaluate(self, source: str, filename: str = "<expr>"):
         """The value of one expression (the calculator, NAME=VALUE arguments)."""
+        return self.expression(source, filename)()
+
+    def expression(self, source: str, filename: str = "<expr>"):
+        """Parse and compile an expression once; the returned function evaluates it with the current variables."""
         from gradcli.lang.parser import parse_expression
 
         self.sources[filename] = source
         node = parse_expression(source, filename)
         fn = Compiler().expr(node)
-        result = []
-        self._execute([(lambda frame: result.append(fn(frame)), node.span)])
-        return result[0]
+        span = node.span
+
+        def value():
+            result = []
+            self._execute([(lambda frame: result.append(fn(frame)), span)])
+            return result[0]
+        value.node = node
+        return value
 
     def _echo(self, value) -> None:
         self.write(repr_value(value) + "\n")
