@@ -37,6 +37,15 @@ class Size(tuple):
     __str__ = __repr__
 
 
+def require_tensor(x, who: str, what: str | None = None) -> "Tensor":
+    """An op's tensor argument, or a type error naming the op (and which argument)."""
+    if isinstance(x, Tensor):
+        return x
+    place = f" as {what}" if what else ""
+    raise ValueTypeError(f"{who}() needs a tensor{place}, not {type(x).__name__}",
+                         hint="wrap numbers in torch.tensor(...)")
+
+
 class Tensor:
     __slots__ = ("array", "requires_grad", "grad_fn", "_grad", "name", "_version", "_accumulator",
                  "_retains_grad", "_base", "__weakref__")

@@ -11,7 +11,7 @@ import re
 import sys
 
 from gradcli.engine import grad_mode, limits
-from gradcli.engine.tensor import Size, Tensor
+from gradcli.engine.tensor import Size, Tensor, require_tensor
 from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliError, IndexOutOfRange, Interrupted,
                             LimitExceeded, NumericError, ShapeError, UnknownAttribute, UnknownName,
                             ValueTypeError)
@@ -357,27 +357,21 @@ def _sorted(items, key=None, reverse=False):
 
 
 # -- views of the graph (print what they show; return nothing) --------------------------------
-def _tensor_arg(t, who):
-    if not isinstance(t, Tensor):
-        raise ValueTypeError(f"{who}() needs a tensor, got {type_name(t)}")
-    return t
-
-
 def _tree(t, explain=False):
     from gradcli.show import graph, render, tree
-    g = graph.build(_tensor_arg(t, "tree"))
+    g = graph.build(require_tensor(t, "tree"))
     output.write(render.to_text(tree.render_tree(g, explain=bool(explain), ascii=not render.utf8_output())))
 
 
 def _chain(t):
     from gradcli.show import chain, graph
-    output.write(chain.chain_text(graph.build(_tensor_arg(t, "chain"))))
+    output.write(chain.chain_text(graph.build(require_tensor(t, "chain"))))
 
 
 def _ledger(t, inputs, max_paths=50):
     from gradcli.show import ledger, render
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    output.write(ledger.ledger_text(_tensor_arg(t, "ledger"), inputs, max_paths=max_paths,
+    output.write(ledger.ledger_text(require_tensor(t, "ledger"), inputs, max_paths=max_paths,
                                     ascii=not render.utf8_output()))
 
 

@@ -21,7 +21,7 @@ from gradcli.engine import dtypes
 from gradcli.engine.function import Function
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
                                            Tanh, Where, promote, to_dtype)
-from gradcli.engine.tensor import Tensor
+from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliWarning, IndexOutOfRange,
                             ShapeError, ValueTypeError)
 
@@ -353,10 +353,7 @@ class MaskedFill(Function):
 
 # -- loss bindings: argument checks, then one node --------------------------------------------
 def _tensor_arg(x, what, who):
-    if isinstance(x, Tensor):
-        return x
-    raise ValueTypeError(f"{who}() needs a tensor as {what}, not {type(x).__name__}",
-                         hint="wrap numbers in torch.tensor(...)")
+    return require_tensor(x, who, what)
 
 
 def _reduction(reduction, size_average=None, reduce=None, who="loss"):

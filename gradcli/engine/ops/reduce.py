@@ -20,7 +20,7 @@ from gradcli.engine import limits
 from gradcli.engine.function import Function
 from gradcli.engine.ops import shape as shape_ops
 from gradcli.engine.ops.elementwise import Abs, Add, Maximum, Minimum, Mul, Pow, Sign, ToCopy, Where
-from gradcli.engine.tensor import Tensor
+from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import ArgumentError, DTypeError, IndexOutOfRange, ValueTypeError
 
 INT64 = np.dtype(np.int64)
@@ -67,10 +67,7 @@ def kept_shape(shape: tuple, axes: tuple) -> tuple:
 
 
 def as_tensor_arg(x, op: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise ValueTypeError(f"{op}() expects a tensor, got {type(x).__name__}",
-                             hint=f"wrap the value first: torch.tensor(...).{op}()")
-    return x
+    return require_tensor(x, op)
 
 
 # -- views used inside backward (arrays: NumPy; Tensors: the recorded shape ops) ----------------
@@ -575,22 +572,21 @@ def _dtype_np(dtype):
     return dtype.np if hasattr(dtype, "np") else np.dtype(dtype)
 
 
-def sum_(input, dim=None, keepdim=False, dtype=None):
-    a = as_tensor_arg(input, "sum").array
-    dtype = _dtype_np(dtype)
-    if dim is None and not keepdim:
-        return Sum.apply(input, dtype=dtype)
-    axes = normalize_dims(None if no_dims(dim) else dim, a.ndim, "sum")
-    return SumDim.apply(input, dim=axes, keepdim=bool(keepdim), dtype=dtype)
+def _full_or_dims(whole, per_dim, op):
+    """sum/mean: the whole-tensor op (…Backward0) or the per-dim one (…Backward1), as PyTorch records them."""
+    def reduce(input, dim=None, keepdim=False, dtype=None):
+        a = as_tensor_arg(input, op).array
+        dtype = _dtype_np(dtype)
+        if dim is None and not keepdim:
+            return whole.apply(input, dtype=dtype)
+        axes = normalize_dims(None if no_dims(dim) else dim, a.ndim, op)
+        return per_dim.apply(input, dim=axes, keepdim=bool(keepdim), dtype=dtype)
+    reduce.__name__ = op
+    return reduce
 
 
-def mean(input, dim=None, keepdim=False, dtype=None):
-    a = as_tensor_arg(input, "mean").array
-    dtype = _dtype_np(dtype)
-    if dim is None and not keepdim:
-        return Mean.apply(input, dtype=dtype)
-    axes = normalize_dims(None if no_dims(dim) else dim, a.ndim, "mean")
-    return MeanDim.apply(input, dim=axes, keepdim=bool(keepdim), dtype=dtype)
+sum_ = _full_or_dims(Sum, SumDim, "sum")
+mean = _full_or_dims(Mean, MeanDim, "mean")
 
 
 def prod(input, dim=None, keepdim=False, dtype=None):

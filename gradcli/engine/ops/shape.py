@@ -27,7 +27,7 @@ from gradcli.engine.dtypes import result_dtype
 from gradcli.engine.function import Function
 from gradcli.engine.grad_mode import state
 from gradcli.engine.ops.elementwise import Clone, ToCopy, Where
-from gradcli.engine.tensor import Tensor
+from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import (ArgumentError, AutogradError, GradcliWarning, IndexOutOfRange, ShapeError,
                             ValueTypeError)
 
@@ -76,9 +76,7 @@ def _cast(g, dtype):
 
 
 def _need_tensor(x, what: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise ValueTypeError(f"{what}() needs a tensor, not {type(x).__name__}")
-    return x
+    return require_tensor(x, what)
 
 
 def _dim(dim, ndim: int, extra: int = 0) -> int:
