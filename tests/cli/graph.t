@@ -268,3 +268,12 @@ Equivalent PyTorch code:
   print(f.item())
   print(x.grad)
   print(y.grad)
+
+--output writes the chosen format to a file (.svg/.png/.pdf are rendered with Graphviz's dot):
+
+  $ gradcli graph 'x * y' x=2 y=3 --format mermaid --output g.mmd
+  $ head -1 g.mmd
+  flowchart BT
+  $ gradcli graph 'x * y' x=2 y=3 --output /no/such/dir/g.dot
+  error: cannot write '/no/such/dir/g.dot': No such file or directory
+  [2]
