@@ -1,14 +1,14 @@
 """Source text -> `gradcli.lang.ast` trees, with syntax errors a person can act on.
 
-The grammar (`grammar/gradcli.lark`) is the single source of syntax. Lark builds
-an LALR(1) parser from it on first use (~250 ms); the built parser is cached
-under the user cache dir and loads in ~5 ms on later runs (see `_parser`).
+The grammar (`grammar/gradcli.lark`) is the single source of syntax. Lark compiles
+it into lexer and LALR(1) tables (`tablegen`, committed as `tables`), which the
+small run-time in `lalr` drives without importing lark (see `_parser`).
 The tree builder is embedded in the parser: AST nodes are made as rules reduce,
 so no parse tree is built and nothing recurses over the input's nesting.
 
 Pipeline for one parse:
-  text -> lark lexer -> `_Blocks` post-lexer (indent/dedent, brackets, nesting
-  limits) -> LALR parser -> `_Builder` callbacks (AST nodes with spans)
+  text -> `lalr.Lexer` -> `_Blocks` post-lexer (indent/dedent, brackets, nesting
+  limits) -> `lalr.Parser` -> `_Builder` callbacks (AST nodes with spans)
 f-string fields are parsed by the same parser, as sub-texts with mapped spans.
 Errors from any stage leave as `GradcliSyntaxError` with a span and a hint;
 `IncompleteInput` and `UnexpectedEnd` (subclasses) tell the REPL to read on.
@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import threading
 import unicodedata
-from pathlib import Path
 from typing import Any, Optional
 
 from gradcli.errors import GradcliSyntaxError, Span
 from gradcli.lang import ast
+from gradcli.lang.lalr import ParseError, Token, UnexpectedCharacters, UnexpectedToken
 
 __all__ = [
     "parse",
@@ -177,11 +176,9 @@ def _run_locked(text: str, filename: str, start: str, base, depth):
         ) from None
     except MemoryError:
         raise GradcliSyntaxError("the input is too large to parse", span=Span(1, 1, 1, 2, filename)) from None
-    except Exception as e:  # noqa: BLE001 - lark's errors, translated below
-        from lark.exceptions import UnexpectedInput
-
-        if isinstance(e, UnexpectedInput):
-            raise _translate(e, ctx) from None
+    except ParseError as e:
+        raise _translate(e, ctx) from None
+    except Exception as e:  # noqa: BLE001 - a bug; still a diagnostic, not a traceback
         raise GradcliSyntaxError(
             f"internal parser error ({type(e).__name__}: {e})",
             hint="this is a bug in gradcli; please report the input",
@@ -191,170 +188,43 @@ def _run_locked(text: str, filename: str, start: str, base, depth):
         _contexts.pop()
 
 
-# ------------------------------------------------------- building and caching
+# ------------------------------------------------------------ the tables
 _PARSER = None
-_CACHE_FORMAT = "1"  # bump when the pickled object's shape changes
-_OPTIONS = dict(parser="lalr", lexer="basic", start=list(_START), keep_all_tokens=True, maybe_placeholders=False)
 
 
 def _parser():
-    """The Lark parser: loaded from the cache (~5 ms) or built (~250 ms) on first use.
+    """The run-time parser over the generated tables (`gradcli.lang.tables`, ~1 ms to load).
 
-    The cache holds the whole built parser, pickled. Lark's own cache
-    (`cache=path`) re-creates every rule and parse-table entry in Python and takes
-    ~15 ms, too slow for the start-up budget; a pickle loads in C. Pickling the
-    object relies on lark internals, so the key includes lark's version and a
-    loaded parser must pass `_probe` before it is used; otherwise it is rebuilt.
+    The tables record the grammar text they were built from; if the grammar file
+    differs (it was edited), they are rebuilt from it with lark, so the grammar
+    file is always what parses.
     """
     global _PARSER
     if _PARSER is None:
-        import lark
+        from gradcli.lang import lalr
+        from gradcli.lang.tables import TABLES
 
-        text = _grammar_text()
-        key = f"gradcli {_CACHE_FORMAT}\0{lark.__version__}\0{sys.version_info[:3]}\0{_OPTIONS}\0{text}\0".encode(
-            "utf-8", "surrogatepass")
-        path = _cache_file(key)
-        parser = _load_cached(path, key) if path is not None else None
-        if parser is None:
-            parser = lark.Lark(text, postlex=_Blocks(), transformer=_Builder(), **_OPTIONS)
-            if path is not None:
-                _save_cached(parser, path, key)
-        _PARSER = parser
+        tables = TABLES
+        text = grammar_text()
+        if text != tables["grammar"]:
+            from gradcli.lang import tablegen
+
+            tables = tablegen.build(text)
+        _PARSER = lalr.Parser(tables, _Builder(), _Blocks().process)
     return _PARSER
 
 
-def _load_cached(path: Path, key: bytes):
-    import pickle
+def grammar_text() -> str:
+    """The grammar file: in the installed package `gradcli.grammar`, or in the repo."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for candidate in (os.path.join(here, "grammar", "gradcli.lark"),
+                      os.path.join(os.path.dirname(here), "grammar", "gradcli.lark")):
+        if os.path.isfile(candidate):
+            with open(candidate, encoding="utf-8") as f:
+                return f.read()
+    from importlib.resources import files  # e.g. installed in a zip
 
-    try:
-        with open(path, "rb") as f:
-            if f.read(len(key)) != key:
-                return None
-            parser = pickle.load(f)
-        if _probe(parser):
-            return parser
-    except Exception:  # noqa: BLE001 - any damage to the cache just means rebuilding
-        pass
-    try:
-        path.unlink()
-    except OSError:
-        pass
-    return None
-
-
-def _save_cached(parser, path: Path, key: bytes) -> None:
-    """Write the pickle next to its final name, then rename: readers never see half a file."""
-    import copyreg
-    import importlib
-    import io
-    import pickle
-    import types
-
-    from lark.parsers import lalr_analysis
-
-    buf = io.BytesIO()
-    buf.write(key)
-    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    table = copyreg.dispatch_table.copy()
-    table[types.ModuleType] = lambda m: (importlib.import_module, (m.__name__,))
-    # lark compares the Shift/Reduce singletons with `is`: pickle them by name.
-    table[lalr_analysis.Action] = lambda a: (getattr, (lalr_analysis, a.name))
-    pickler.dispatch_table = table
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        pickler.dump(parser)
-        with open(tmp, "wb") as f:
-            f.write(buf.getvalue())
-        os.replace(tmp, path)
-    except Exception:  # noqa: BLE001 - no cache is slower, not wrong
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-
-
-_PROBE = "if a:\n    b = f'{c!r:>4}'[1:, ...] ^ -2.5  # x\n"
-_PROBE_DUMP = ("(Module [(If (Name 'a') [(Assign [(Name 'b')] (BinOp 'pow' (Subscript (FString "
-               "[(FormattedValue (Name 'c') 'r' (FString [(Str '>4')]))]) (TupleExpr [(Slice (Num 1) None None) "
-               "(Ellipsis)])) (UnaryOp 'neg' (Num 2.5))))] [])])")
-
-
-def _probe(parser) -> bool:
-    """Does a loaded parser still work: blocks, strings, f-strings, and errors?"""
-    global _PARSER
-    saved, _PARSER = _PARSER, parser
-    try:
-        if ast.dump(parse(_PROBE, "<probe>")) != _PROBE_DUMP:
-            return False
-        try:
-            parse("x = = 1", "<probe>")
-        except GradcliSyntaxError as e:
-            return e.message == "expected an expression after '='"
-        return False
-    finally:
-        _PARSER = saved
-
-
-def _grammar_text() -> str:
-    """The grammar file, from the installed package `gradcli.grammar` or the repo."""
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("gradcli.grammar")
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            candidate = Path(folder) / "gradcli.lark"
-            if candidate.is_file():
-                return candidate.read_text(encoding="utf-8")
-        from importlib.resources import files  # e.g. installed in a zip
-
-        return files("gradcli.grammar").joinpath("gradcli.lark").read_text(encoding="utf-8")
-    except Exception:  # noqa: BLE001 - not installed as a package: use the repo copy
-        return (Path(__file__).resolve().parents[2] / "grammar" / "gradcli.lark").read_text(encoding="utf-8")
-
-
-def _cache_file(key: bytes) -> Optional[Path]:
-    """Where the cached parser lives; None if there is no private, writable place.
-
-    The file name carries a checksum of `key`; the file starts with the whole key,
-    compared byte for byte on load, so a stale or colliding file is never used.
-    """
-    import zlib
-
-    name = f"parser-{zlib.crc32(key):08x}-{len(key)}.pickle"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    candidates = [Path(xdg) / "gradcli"] if xdg and os.path.isabs(xdg) else []
-    try:
-        candidates.append(Path.home() / ".cache" / "gradcli")
-    except (RuntimeError, KeyError, OSError):  # no home directory
-        pass
-    for folder in candidates:
-        if _private_dir(folder):
-            return folder / name
-    import tempfile
-
-    folder = Path(tempfile.gettempdir()) / f"gradcli-{_uid()}"
-    return folder / name if _private_dir(folder) else None
-
-
-def _uid() -> str:
-    getuid = getattr(os, "getuid", None)
-    return str(getuid()) if getuid else "user"
-
-
-def _private_dir(folder: Path) -> bool:
-    """Create `folder` if needed; True only if it is ours and others cannot write it.
-
-    The cache is a pickle, so a folder someone else can write would let them run
-    code as us; such folders are skipped.
-    """
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = folder.stat()
-        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-            return False
-        return os.access(folder, os.W_OK | os.X_OK)
-    except (OSError, RuntimeError):
-        return False
+    return files("gradcli.grammar").joinpath("gradcli.lark").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------ the post-lexer
@@ -376,8 +246,6 @@ class _Blocks:
 
 
 def _blocks(stream, ctx: _Context):
-    from lark import Token
-
     indents = [0]
     brackets: list = []
     first = True
@@ -1428,10 +1296,7 @@ def _terminal_words(name: str) -> str:
 
 
 def _terminal_text(name: str) -> Optional[str]:
-    for t in _parser().terminals:
-        if t.name == name:
-            return t.pattern.value if t.pattern.type == "str" else None
-    return None
+    return _parser().terminal_text.get(name)
 
 
 def _describe_token(tok) -> str:
@@ -1447,9 +1312,7 @@ def _describe_token(tok) -> str:
     return f"'{tok}'"
 
 
-def _translate(e, ctx: _Context) -> GradcliSyntaxError:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-
+def _translate(e: ParseError, ctx: _Context) -> GradcliSyntaxError:
     if isinstance(e, UnexpectedCharacters):
         return _bad_character(e, ctx)
     if isinstance(e, UnexpectedToken):

@@ -62,7 +62,7 @@ class CramItem(pytest.Item):
 
 
 def _cache_dir(config: pytest.Config) -> Path:
-    """One XDG_CACHE_HOME per session, so gradcli builds its parser cache once."""
+    """One XDG_CACHE_HOME per session: the cases never touch the user's cache."""
     if _CACHE not in config.stash:
         path = Path(tempfile.mkdtemp(prefix="cram-cache-"))
         config.stash[_CACHE] = path

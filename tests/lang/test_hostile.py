@@ -976,7 +976,6 @@ GIB = 2**30
 @pytest.fixture(scope="module")
 def cli_results():
     """Run every subprocess case once, all in parallel (each is a fresh interpreter: ~0.5 s of start-up)."""
-    gradcli("1")  # build the parser cache once before the crowd starts
     jobs = {("run", i): (("run", "-"), s, {}) for i, s in enumerate(CLI_SCRIPTS)}
     jobs.update({("junk", i): (("run", "-"), b, {}) for i, b in enumerate(CLI_JUNK)})
     jobs.update({("expr", a): (a, b"", {}) for a in CLI_EXPRESSIONS + [p.values[0] for p in KNOWN_CLI_BUGS]})

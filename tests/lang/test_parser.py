@@ -712,16 +712,6 @@ def test_walk_and_dump_do_not_recurse():
     assert ast.dump(deep).count("UnaryOp") == P.MAX_DEPTH - 5
 
 
-def test_every_grammar_rule_has_a_builder_method():
-    missing = set()
-    for rule in P._parser().rules:
-        name = rule.alias or rule.origin.name
-        inlined_single = rule.options.expand1 and len(rule.expansion) == 1 and not rule.alias
-        if not name.startswith("_") and not inlined_single and not hasattr(P._Builder, name):
-            missing.add(name)
-    assert missing == set()
-
-
 def test_parsing_from_several_threads_at_once():
     from concurrent.futures import ThreadPoolExecutor
 
@@ -737,32 +727,3 @@ def test_parse_result_contains_only_nodes():
         assert isinstance(node, ast.Node)
 
 
-# --------------------------------------------------------------------- cache
-def _fresh_parser(monkeypatch, cache_home):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
-    monkeypatch.setattr(P, "_PARSER", None)
-
-
-def test_parser_cache_is_written_reused_and_rebuilt_when_damaged(tmp_path, monkeypatch):
-    _fresh_parser(monkeypatch, tmp_path)
-    expected = ast.dump(parse("y = x ^ 2\n"))
-    files = list((tmp_path / "gradcli").glob("parser-*.pickle"))
-    assert len(files) == 1
-    _fresh_parser(monkeypatch, tmp_path)
-    assert ast.dump(parse("y = x ^ 2\n")) == expected
-    files[0].write_bytes(files[0].read_bytes()[:5000] + b"garbage")
-    _fresh_parser(monkeypatch, tmp_path)
-    assert ast.dump(parse("y = x ^ 2\n")) == expected
-    assert files[0].read_bytes()[-7:] != b"garbage"
-
-
-def test_parser_works_without_a_writable_cache(tmp_path, monkeypatch):
-    blocked = tmp_path / "file-not-dir"
-    blocked.write_text("x")
-    _fresh_parser(monkeypatch, blocked)
-    monkeypatch.setenv("HOME", str(blocked))
-    import tempfile
-
-    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
-    assert P._cache_file(b"key") is None
-    assert ast.dump(parse("x = 1")) == ast.dump(from_python("x = 1"))
