@@ -21,8 +21,8 @@ def show(streams: Streams, expression, assignments, file, target, fmt, output, e
     if (expression is None) == (file is None):
         raise UsageError("give either an EXPRESSION or --file SCRIPT", hint="gradcli graph 'x^2' x=3")
     if file is not None:
-        root = _from_script(streams, file, target)
-        model = graph.build(root)
+        root, tensors = _from_script(streams, file, target)
+        model = graph.build(root, names=tensors)  # the script's names, for the nodes of its variables
     else:
         root, grads = _from_expression(streams, expression, assignments)
         model = graph.build(root, names={"f": root}, grads=grads)
@@ -84,7 +84,7 @@ def _from_script(streams: Streams, file: str, target: str | None):
     if target not in tensors:
         from gradcli.lang.names import suggest
         raise UsageError(f"'{file}' has no tensor variable '{target}'", hint=suggest(target, tensors))
-    return tensors[target]
+    return tensors[target], tensors
 
 
 def _render_with_dot(model, output: str) -> None:

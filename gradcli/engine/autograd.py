@@ -1,14 +1,14 @@
 """`backward()` and `autograd.grad()`: iterative graph walks, as PyTorch's engine does.
 
-First a walk counts, for every node reachable from the output, how many edges
-point at it; then nodes run once all their gradient contributions have
-arrived. Both walks use explicit stacks, so a million-node chain is fine.
+Nodes wait in a heap ordered by creation (newest first), which is both a
+topological order and PyTorch's; the walk is a loop, so a million-node chain
+is fine.
 """
 
 from __future__ import annotations
 
 import warnings
-from itertools import repeat
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -101,83 +101,67 @@ def _root(output: Tensor, gradient, who: str):
 
 
 def _run_many(roots, retain, create_graph, capture):
-    deps = _dependencies([r for r, _ in roots])
+    """Run every node that gradient reaches, each once, in PyTorch's order: newest node first.
+
+    A node is always created after its inputs' nodes, so when the newest pending node
+    runs, every node that feeds it a gradient has already run: no dependency count is
+    needed, and the order among ready nodes is PyTorch's (largest sequence number first),
+    which fixes the order gradients are summed in. Saved values are freed as each node
+    finishes, as PyTorch does, unless retain is set.
+    """
     buffers: dict = {}
+    heap: list = []
     for node, seed in roots:
         seed = _as_seed(seed, create_graph)
-        buffers[node] = seed if node not in buffers else buffers[node] + seed
-    ready = []
-    for node, _ in roots:
-        if deps.get(node, 0) == 0 and node not in ready:
-            ready.append(node)
-    executed = []
+        if node in buffers:
+            buffers[node] = buffers[node] + seed
+        else:
+            buffers[node] = seed
+            heappush(heap, (-node.seq, node))
     # A leaf may adopt a gradient array instead of copying it, unless the array could be seen elsewhere:
     # the caller's seed, a view, or an array already adopted by another leaf (Add hands g to both inputs).
     not_adoptable = {id(seed) for seed in buffers.values()}
-    pop, push, take, peek = ready.pop, ready.append, buffers.pop, buffers.get
+    take, peek = buffers.pop, buffers.get
     anomaly = state.anomaly
     with set_grad_enabled(create_graph):
-        while ready:
-            node = pop()
-            g = take(node, None)
+        while heap:
+            node = heappop(heap)[1]
+            g = take(node)
             if type(node) is AccumulateGrad:
                 if capture is not None:
-                    if node in capture and g is not None:
+                    if node in capture:
                         capture[node] = g
-                elif g is not None:
+                else:
                     adopt = type(g) is np.ndarray and g.base is None and id(g) not in not_adoptable
                     not_adoptable.add(id(g))
                     _accumulate(node.variable, g, create_graph, adopt=adopt)
                 continue
-            if g is None:  # nothing flows through here; only release what waits on it
-                grads = repeat(None)
-            else:
-                if capture is not None and node in capture:
-                    capture[node] = g
-                if node.retained is not None:
-                    t = node.retained()
-                    if t is not None:
-                        _accumulate(t, g, create_graph, retained=True)
-                grads = node.run_backward(g, create_graph)
-                executed.append(node)
-                if anomaly:
-                    _check_grads(node, grads)
-            for (nxt, _), gi in zip(node.next_functions, grads):
-                if nxt is None:
+            if capture is not None and node in capture:
+                capture[node] = g
+            if node.retained is not None:
+                t = node.retained()
+                if t is not None:
+                    _accumulate(t, g, create_graph, retained=True)
+            grads = node.run_backward(g, create_graph)
+            if not retain and node.versions is not None:
+                node.inputs = node.saved = None
+            if anomaly:
+                _check_grads(node, grads)
+            for nxt, gi in zip(node.next_nodes, grads):
+                if nxt is None or gi is None:
                     continue
-                if gi is not None:
-                    old = peek(nxt)
-                    buffers[nxt] = gi if old is None else old + gi
-                n = deps[nxt] - 1
-                deps[nxt] = n
-                if n == 0:
-                    push(nxt)
-    if not retain:
-        for node in executed:
-            node.release()
+                old = peek(nxt)
+                if old is None:
+                    buffers[nxt] = gi
+                    heappush(heap, (-nxt.seq, nxt))
+                else:
+                    buffers[nxt] = old + gi
 
 
 def _as_seed(seed, create_graph):
     if create_graph:
         return seed if isinstance(seed, Tensor) else Tensor(seed)
     return seed.array if isinstance(seed, Tensor) else seed
-
-
-def _dependencies(roots) -> dict:
-    """How many edges point at each node reachable from the roots."""
-    deps = {}
-    seen = set(roots)
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return deps
 
 
 def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False, adopt: bool = False) -> None:

@@ -48,6 +48,10 @@ BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": in
                 "short": int16})
 _BY_NP = {d.np: d for d in ALL}
 
+# `ufunc(..., out=ARRAY_OUT)` returns a 0-dim array, not a NumPy scalar, where NumPy can (2.3+),
+# which spares the hot path an np.asarray per op; on older NumPy it is out=None, the default.
+ARRAY_OUT = ... if tuple(int(p) for p in np.__version__.split(".")[:2]) >= (2, 3) else None
+
 DEFAULT_FLOAT = float32  # read it as `dtypes.DEFAULT_FLOAT`: set_default_dtype changes it
 
 

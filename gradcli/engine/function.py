@@ -14,11 +14,12 @@ and dtype restoring of gradients happen in one place (`fix_grads`).
 
 from __future__ import annotations
 
+import itertools
 import weakref
 
 import numpy as np
 
-from gradcli.engine import limits
+from gradcli.engine import dtypes, limits
 from gradcli.engine.grad_mode import state
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import AutogradError, NumericError
@@ -29,16 +30,14 @@ class Function:
     saves: tuple = ()
     pairwise = False  # two inputs, each saved only to differentiate the other (Mul, Div, Mm)
     broadcasts = False  # elementwise with broadcasting: grads summed back to input shapes
+    grows = True  # the result may have more elements than the inputs: check it against the cap
     rule = ""  # the local derivative in symbols, for --explain and the ledger
 
-    __slots__ = ("next_functions", "output", "out_shape", "out_dtype", "__dict__")
-    # set on the instance only when they differ, which keeps recording an op cheap
-    inputs = None
-    out = None
-    versions = ()
-    fix = None
-    freed = False
-    retained = None
+    # Slots for everything the backward walk reads (a slot reads fast); ops keep their own
+    # parameters in __dict__. `versions` is None for an op that saves nothing; `inputs` and
+    # `saved` exist only on ops that save, until backward frees them (None).
+    __slots__ = ("next_nodes", "seq", "fix", "retained", "versions", "inputs", "saved", "output", "out_shape",
+                 "out_dtype", "__dict__")
     _saved_inputs: tuple = ()
     _saves_out = False
 
@@ -47,81 +46,28 @@ class Function:
         cls._saved_inputs = tuple(i for i in cls.saves if isinstance(i, int))
         cls._saves_out = "out" in cls.saves
         cls._scratch = cls.__new__(cls)  # `call` on arrays runs forward on this throwaway instance
+        if not _defines(cls, "apply"):
+            cls.apply = _generated(_recorder(cls))
+        if not _defines(cls, "call"):  # an op may define its own (Where: the condition is a parameter)
+            cls.call = _generated(_caller(cls, cls.apply))
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
-        fn = cls.__new__(cls)
-        out = fn.forward(*[x.array if type(x) is Tensor else x for x in inputs], **params)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        if out.size > limits.max_elements:
-            limits.refuse(out.shape)
-        if state.anomaly:
-            _check_finite(cls, inputs, out)
-        if state.enabled:
-            edges = []
-            tracked = False
-            for x in inputs:
-                if type(x) is Tensor:
-                    node = x.grad_fn
-                    if node is not None:
-                        edges.append((node, 0))
-                        tracked = True
-                        continue
-                    if x.requires_grad:
-                        node = x._accumulator
-                        if node is None:
-                            node = x._accumulator = AccumulateGrad(x)
-                        edges.append((node, 0))
-                        tracked = True
-                        continue
-                edges.append(NO_EDGE)
-            if tracked:
-                return fn._record(tuple(edges), inputs, out)
-        return Tensor(out)
-
-    def _record(self, edges: tuple, inputs: tuple, out: np.ndarray) -> Tensor:
-        """Make this node the grad_fn of a new result tensor, keeping what backward needs."""
-        cls = type(self)
-        self.next_functions = edges
-        if cls.broadcasts:
-            shape, dtype = out.shape, out.dtype
-            for x in inputs:  # the common case, all alike, decided without a call
-                if type(x) is Tensor and (x.array.shape != shape or x.array.dtype != dtype):
-                    fix = _needs_fixing(inputs, out)
-                    if fix is not None:
-                        self.fix = fix
-                    break
-        result = Tensor(out, True, self)
-        if cls.saves:
-            self.inputs = inputs
-            versions = []
-            for i in cls._saved_inputs:
-                x = inputs[i]
-                if type(x) is Tensor and (not cls.pairwise or _requires_grad(inputs[1 - i])):
-                    versions.append((x, x._version[0]))
-            if cls._saves_out:
-                self.out = out
-                versions.append((result, 0))
-            self.versions = versions
-        self.output = weakref.ref(result)  # for diagrams: the tensor this node made, while it lives
-        self.out_shape = out.shape
-        self.out_dtype = out.dtype
-        return result
+        """Run the op on tensors (or numbers), recording a node when grad mode is on and an input
+        requires grad. Each subclass gets its own copy from `_recorder`."""
+        raise AutogradError("Function.apply is only for op classes")
 
     @classmethod
     def call(cls, *args, **params):
         """Apply to Tensors (recording the graph) or run forward directly on arrays.
 
-        Backward rules use this, so one rule serves ordinary and create_graph backward."""
-        for a in args:
-            if type(a) is Tensor:
-                return cls.apply(*args, **params)
-        return cls.forward(cls._scratch, *args, **params)
+        Backward rules use this, so one rule serves ordinary and create_graph backward.
+        Each subclass gets its own copy from `_caller`."""
+        raise AutogradError("Function.call is only for op classes")
 
     def needs(self, i: int) -> bool:
         """Whether input i wants a gradient (skips work for constants)."""
-        return self.next_functions[i][0] is not None
+        return self.next_nodes[i] is not None
 
     def forward(self, *arrays, **params):  # pragma: no cover - every op defines it
         raise AutogradError(f"{type(self).__name__} has no forward")
@@ -132,44 +78,48 @@ class Function:
     # -- used by the autograd engine -------------------------------------------------
     def run_backward(self, grad, create_graph: bool):
         """Gradients for each input slot (None where no gradient flows)."""
-        if self.saves:
-            if self.freed:
+        versions = self.versions
+        if versions is not None:
+            if self.saved is None:
                 raise AutogradError(
                     "cannot backpropagate through this graph again: the values saved for "
                     f"{self.name} were freed by an earlier backward",
                     hint="pass retain_graph=True to the first backward() (or autograd.grad()) call")
-            for tensor, version in self.versions:
-                if tensor._version[0] != version:
+            for i, counter, version in versions:
+                if counter[0] != version:
+                    a = self.saved[i]
                     raise AutogradError(
                         "a value needed to compute gradients was modified in place: "
-                        f"a {tensor.dtype.name} tensor of shape {list(tensor.shape)} used by {self.name} "
-                        f"is at version {tensor._version[0]}, expected version {version}",
+                        f"a {dtypes.from_numpy(a.dtype).name} tensor of shape {list(a.shape)} used by "
+                        f"{self.name} is at version {counter[0]}, expected version {version}",
                         hint="use an out-of-place op (y = y + 1 instead of y += 1), or .clone() first")
-            saved = self._saved_values(create_graph)
+            if create_graph:
+                saved = list(self.inputs)
+                if self._saves_out:
+                    saved.append(Tensor(self.saved[-1], True, self))
+            else:
+                saved = self.saved
         else:
-            saved = _NONES[len(self.next_functions)]
+            saved = _NONES[len(self.next_nodes)]
         grads = self.backward(grad, *saved)
         if self.fix is not None:
             grads = fix_grads(grads, self.fix)
         return grads
 
-    def _saved_values(self, create_graph: bool):
-        if create_graph:
-            vals = list(self.inputs)
-            if self.out is not None:
-                vals.append(Tensor(self.out, True, self))
-        else:
-            vals = [x.array if type(x) is Tensor else x for x in self.inputs]
-            if self.out is not None:
-                vals.append(self.out)
-        return vals
-
     def release(self) -> None:
         """Free saved values (what PyTorch does after a backward without retain_graph)."""
-        self.freed = True
-        if self.saves:
-            self.inputs = None
-            self.out = None
+        if self.versions is not None:
+            self.inputs = self.saved = None
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's (node, input_nr) pairs; input_nr is always 0 here (no multi-output nodes)."""
+        return tuple((node, 0) for node in self.next_nodes)
+
+    def saved_output(self):
+        """The result array, if this node keeps it for backward (diagrams of dead tensors use it)."""
+        saved = getattr(self, "saved", None)
+        return saved[-1] if self._saves_out and saved is not None else None
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -180,16 +130,126 @@ class AccumulateGrad:
 
     name = "AccumulateGrad"
     rule = ""
-    next_functions = ()
+    next_functions = next_nodes = ()
     saves = ()
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "seq")
 
     def __init__(self, variable: Tensor):
         self.variable = variable
+        self.seq = next(_sequence)
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
+
+
+def _defines(cls, name: str) -> bool:
+    """Whether an op class or one of its parent op classes wrote `name` itself."""
+    for k in cls.__mro__:
+        if k is Function:
+            return False
+        f = vars(k).get(name)
+        if f is not None:
+            return not getattr(f, "generated", False)
+    return False
+
+
+def _generated(fn) -> staticmethod:
+    method = staticmethod(fn)
+    method.generated = True
+    return method
+
+
+def _recorder(cls):
+    """`cls.apply`: the hot path of every op.
+
+    A closure per op class, so the class's flags are local variables rather than attribute
+    lookups, and one pass over the inputs collects their arrays and their nodes; the common
+    case makes no other Python call than the op's forward.
+    """
+    new, forward = cls.__new__, cls.forward
+    broadcasts, saves, pairwise = cls.broadcasts, bool(cls.saves), cls.pairwise
+    saved_inputs, saves_out, grows = cls._saved_inputs, cls._saves_out, cls.grows
+
+    def apply(*inputs, **params) -> Tensor:
+        fn = new(cls)
+        arrays = []
+        nodes = []
+        tracked = False
+        enabled = state.enabled
+        for x in inputs:
+            if type(x) is not Tensor:
+                arrays.append(x)
+                nodes.append(None)
+                continue
+            arrays.append(x.array)
+            if not enabled:
+                continue
+            node = x.grad_fn
+            if node is None and x.requires_grad:
+                node = x._accumulator
+                if node is None:
+                    node = x._accumulator = AccumulateGrad(x)
+            if node is not None:
+                tracked = True
+            nodes.append(node)
+        out = forward(fn, *arrays, **params)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if grows and out.size > limits.max_elements:
+            limits.refuse(out.shape)
+        if state.anomaly:
+            _check_finite(cls, inputs, out)
+        if not tracked:
+            return Tensor(out)
+        # record: this node becomes the grad_fn of the result, keeping what backward needs
+        fn.next_nodes = nodes
+        fn.seq = next(_sequence)
+        fn.retained = fn.fix = None
+        shape, dtype = out.shape, out.dtype
+        if broadcasts:
+            for a in arrays:  # the common case, all alike, decided without a call
+                if type(a) is np.ndarray and (a.shape != shape or a.dtype != dtype):
+                    fix = _needs_fixing(inputs, out)
+                    if fix is not None:
+                        fn.fix = fix
+                    break
+        result = Tensor(out, True, fn)
+        if saves:
+            fn.inputs = inputs  # for create_graph, which differentiates through the tensors themselves
+            versions = []  # (position in saved, version counter, version when saved)
+            for i in saved_inputs:
+                x = inputs[i]
+                if type(x) is Tensor and (not pairwise or nodes[1 - i] is not None):
+                    versions.append((i, x._version, x._version[0]))
+            if saves_out:
+                versions.append((len(arrays), result._version, 0))
+                arrays.append(out)
+            fn.saved = arrays  # what backward gets: the input arrays (and the result)
+            fn.versions = versions
+        else:
+            fn.versions = None
+        fn.output = weakref.ref(result)  # for diagrams: the tensor this node made, while it lives
+        fn.out_shape = shape
+        fn.out_dtype = dtype
+        return result
+
+    apply.__qualname__ = f"{cls.__name__}.apply"
+    return apply
+
+
+def _caller(cls, apply):
+    """`cls.call`, a closure like `cls.apply` (see `Function.call`)."""
+    forward, scratch = cls.forward, cls._scratch
+
+    def call(*args, **params):
+        for a in args:
+            if type(a) is Tensor:
+                return apply(*args, **params)
+        return forward(scratch, *args, **params)
+
+    call.__qualname__ = f"{cls.__name__}.call"
+    return call
 
 
 def edge(x):
@@ -205,12 +265,8 @@ def edge(x):
     return (None, 0)
 
 
-NO_EDGE = (None, 0)
+_sequence = itertools.count()  # creation order of nodes: the backward walk runs newest first
 _NONES = [(None,) * n for n in range(64)]
-
-
-def _requires_grad(x) -> bool:
-    return isinstance(x, Tensor) and x.requires_grad
 
 
 def _needs_fixing(inputs, out):

@@ -133,21 +133,21 @@ def _build(root: Tensor, names: dict | None) -> Graph:
         index[key] = node
         keep.append(fn)
         nodes.append(node)
-        nexts = fn.next_functions
+        nexts = fn.next_nodes
         if len(nexts) == 1:
-            child = nexts[0][0]
+            child = nexts[0]
             if child is not None:
                 push(child)
             continue
         for i in range(len(nexts) - 1, -1, -1):
-            child = nexts[i][0]
+            child = nexts[i]
             if child is not None:
                 push(child)
     nodes[0].output = True
     edges = []
     for node, fn in zip(nodes, keep):
         inputs = node.inputs
-        for slot, (child, _) in enumerate(fn.next_functions):
+        for slot, child in enumerate(fn.next_nodes):
             if child is None:
                 inputs.append(None)
                 continue
@@ -195,7 +195,7 @@ def _model_node(node_id: str, fn, root: Tensor | None, extra: dict) -> Node:
         a = out.array
         return Node(node_id, "op", fn.name, name, a.shape, _dtype_name(a), True, rule, [], 0, False, a,
                     None if out._grad is None else _grad_of(out))
-    saved = getattr(fn, "out", None)  # ops that save their result keep the array after the tensor is gone
+    saved = fn.saved_output()  # ops that save their result keep the array after the tensor is gone
     if isinstance(saved, np.ndarray):
         return Node(node_id, "op", fn.name, extra.get(id(fn)), tuple(saved.shape), _dtype_name(saved), True,
                     rule, _array=saved)

@@ -146,10 +146,10 @@ def _count_paths(root, target) -> dict:
         if key in counts:
             continue
         if expanded:
-            counts[key] = sum(counts[id(c)] for c, _ in fn.next_functions if c is not None)
+            counts[key] = sum(counts[id(c)] for c in fn.next_nodes if c is not None)
             continue
         stack.append((fn, True))
-        for c, _ in fn.next_functions:
+        for c in fn.next_nodes:
             if c is not None and id(c) not in counts:
                 stack.append((c, False))
     return counts
@@ -170,9 +170,9 @@ def _paths(root, target, counts: dict, limit: int) -> list:
             steps.reverse()
             found.append(steps)
             continue
-        nexts = fn.next_functions
+        nexts = fn.next_nodes
         for slot in range(len(nexts) - 1, -1, -1):
-            child = nexts[slot][0]
+            child = nexts[slot]
             if child is not None and counts.get(id(child), 0):
                 stack.append((child, (link, fn, slot)))
     return found
@@ -212,7 +212,7 @@ def _accumulate(root, target, counts: dict, seed, zero):
             continue
         seen.add(id(fn))
         stack.append((fn, True))
-        for c, _ in fn.next_functions:
+        for c in fn.next_nodes:
             if c is not None and id(c) not in seen:
                 stack.append((c, False))
     order.reverse()
@@ -224,7 +224,7 @@ def _accumulate(root, target, counts: dict, seed, zero):
         if g is None or isinstance(fn, AccumulateGrad):
             continue
         grads = fn.run_backward(g, False)
-        for (c, _), gi in zip(fn.next_functions, grads):
+        for c, gi in zip(fn.next_nodes, grads):
             if c is not None and gi is not None and counts.get(id(c), 0):
                 old = buffers.get(id(c))
                 buffers[id(c)] = _array(gi) if old is None else old + _array(gi)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.engine import dtypes, limits
-from gradcli.engine.dtypes import result_dtype
+from gradcli.engine.dtypes import ARRAY_OUT, result_dtype
 from gradcli.engine.function import Function
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import ShapeError
@@ -52,10 +52,16 @@ def broadcast_check(a, b):
 
 
 def binary(ufunc, a, b):
+    if type(a) is np.ndarray:  # the common cases first: same dtype and shape, or a float array and a float
+        if type(b) is np.ndarray:
+            if a.dtype == b.dtype and a.shape == b.shape:
+                return ufunc(a, b, out=ARRAY_OUT)
+        elif type(b) is float and a.dtype.kind == "f":
+            return ufunc(a, b, out=ARRAY_OUT)
     a, b, dt = promote(a, b)
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
         broadcast_check(a, b)
-    out = ufunc(a, b)
+    out = ufunc(a, b, out=ARRAY_OUT)
     if out.dtype != dt:
         out = out.astype(dt)
     return out
@@ -63,6 +69,7 @@ def binary(ufunc, a, b):
 
 class Add(Function):
     name = "AddBackward0"
+    grows = False  # `binary` checks a broadcast result against the cap before NumPy allocates it
     broadcasts = True
     rule = ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1")
 
@@ -75,6 +82,7 @@ class Add(Function):
 
 class Sub(Function):
     name = "SubBackward0"
+    grows = False
     broadcasts = True
     rule = ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1")
 
@@ -100,6 +108,7 @@ class Rsub(Function):
 
 class Mul(Function):
     name = "MulBackward0"
+    grows = False
     saves = (0, 1)
     pairwise = True
     broadcasts = True
@@ -109,11 +118,13 @@ class Mul(Function):
         return binary(np.multiply, a, b)
 
     def backward(self, g, a, b):
-        return (g * b if self.needs(0) else None, g * a if self.needs(1) else None)
+        wants = self.next_nodes
+        return (g * b if wants[0] is not None else None, g * a if wants[1] is not None else None)
 
 
 class Div(Function):
     name = "DivBackward0"
+    grows = False
     saves = (0, 1)
     pairwise = True
     broadcasts = True
@@ -246,12 +257,17 @@ class RPow(Function):
 def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
     """Build a float function op class: y = f(u), ∂y/∂u = derivative(u, y)."""
 
+    array_out = {"out": ARRAY_OUT} if isinstance(np_fn, np.ufunc) else {}
+
     class Unary(Function):
         name = grad_fn_name
+        grows = False
         saves = ("out",) if save == "out" else (0,)
 
         def forward(self, a):
-            return np_fn(as_float(a))
+            if type(a) is not np.ndarray or a.dtype.kind != "f":
+                a = as_float(a)
+            return np_fn(a, **array_out)
 
     if save == "out":
         Unary.backward = lambda self, g, a, out: (g * derivative(None, out),)
@@ -578,8 +594,10 @@ def tensor_arg(x, who: str):
 
 
 def _on_tensor(cls, name):
+    apply = cls.apply
+
     def op(x):
-        return cls.apply(tensor_arg(x, name))
+        return apply(x if type(x) is Tensor else tensor_arg(x, name))
     op.__name__ = op.__qualname__ = name
     return op
 
