@@ -143,8 +143,8 @@ def _run_many(roots, retain, create_graph, capture):
                 if t is not None:
                     _accumulate(t, g, create_graph, retained=True)
             grads = node.run_backward(g, create_graph)
-            if not retain and node.versions is not None:
-                node.inputs = node.saved = None
+            if not retain:
+                node.release()
             if anomaly:
                 _check_grads(node, grads)
             for nxt, gi in zip(node.next_nodes, grads):

@@ -100,7 +100,8 @@ class Function:
             else:
                 saved = self.saved
         else:
-            saved = _NONES[len(self.next_nodes)]
+            n = len(self.next_nodes)
+            saved = _NONES[n] if n < len(_NONES) else (None,) * n
         grads = self.backward(grad, *saved)
         if self.fix is not None:
             grads = fix_grads(grads, self.fix)

@@ -41,8 +41,6 @@ MAX_BRACKETS = 200  # open brackets at once
 MAX_DEPTH = 500  # levels in the syntax tree (what a recursive evaluator walks)
 MAX_BLOCKS = 100  # levels of indentation, as in CPython
 
-_START = ("file_input", "eval_input")
-
 
 class IncompleteInput(GradcliSyntaxError):
     """The text stops inside a bracket, a triple-quoted string or after a `\\`."""

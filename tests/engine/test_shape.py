@@ -159,6 +159,14 @@ def test_cat_promotes_dtypes_and_gives_each_input_its_own_dtype():
     assert y.grad_fn.next_functions[2] == (None, 0)
 
 
+def test_cat_and_stack_of_many_inputs_backpropagate():
+    """A node with more inputs than the engine's cached argument tuples (64) still runs backward."""
+    x = Tensor(np.ones(2, np.float32), requires_grad=True)
+    TORCH["cat"]([x] * 100).sum().backward()
+    TORCH["stack"]([x] * 70).sum().backward()
+    np.testing.assert_array_equal(x.grad.array, [170, 170])
+
+
 def test_cat_skips_legacy_empty_vectors():
     a = leaf((2, 2))
     y = TORCH["cat"]([Tensor(np.zeros(0)), a])
