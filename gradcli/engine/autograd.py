@@ -109,6 +109,9 @@ def _run_many(roots, retain, create_graph, capture):
     which fixes the order gradients are summed in. Saved values are freed as each node
     finishes, as PyTorch does, unless retain is set.
     """
+    # autograd.grad runs only the nodes on a path to a requested input, as PyTorch does: the rest of
+    # the graph is neither computed nor freed.
+    needed = None if capture is None else _leading_to(capture, [node for node, _ in roots])
     buffers: dict = {}
     heap: list = []
     for node, seed in roots:
@@ -136,8 +139,11 @@ def _run_many(roots, retain, create_graph, capture):
                     not_adoptable.add(id(g))
                     _accumulate(node.variable, g, create_graph, adopt=adopt)
                 continue
-            if capture is not None and node in capture:
-                capture[node] = g
+            if needed is not None:
+                if node in capture:
+                    capture[node] = g
+                if node not in needed:
+                    continue
             if node.retained is not None:
                 t = node.retained()
                 if t is not None:
@@ -148,7 +154,7 @@ def _run_many(roots, retain, create_graph, capture):
             if anomaly:
                 _check_grads(node, grads)
             for nxt, gi in zip(node.next_nodes, grads):
-                if nxt is None or gi is None:
+                if nxt is None or gi is None or needed is not None and nxt not in needed and nxt not in capture:
                     continue
                 old = peek(nxt)
                 if old is None:
@@ -156,6 +162,24 @@ def _run_many(roots, retain, create_graph, capture):
                     heappush(heap, (-nxt.seq, nxt))
                 else:
                     buffers[nxt] = old + gi
+
+
+def _leading_to(targets, roots) -> set:
+    """The nodes with one of `targets` somewhere below them: those autograd.grad must run."""
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        for child in stack.pop().next_nodes:
+            if child is not None and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    needed: set = set()
+    for node in sorted(seen, key=lambda n: n.seq):  # inputs before the nodes that consume them
+        for child in node.next_nodes:
+            if child is not None and (child in needed or child in targets):
+                needed.add(node)
+                break
+    return needed
 
 
 def _as_seed(seed, create_graph):

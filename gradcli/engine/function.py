@@ -85,20 +85,23 @@ class Function:
                     "cannot backpropagate through this graph again: the values saved for "
                     f"{self.name} were freed by an earlier backward",
                     hint="pass retain_graph=True to the first backward() (or autograd.grad()) call")
+            saved = self.saved
+            inputs = self.inputs
             for i, counter, version in versions:
+                if i < len(inputs) and inputs[i].array is not saved[i]:
+                    saved = self._current_inputs()  # `x.data = ...` since forward: use its data now, like PyTorch
                 if counter[0] != version:
-                    a = self.saved[i]
+                    a = saved[i]
                     raise AutogradError(
                         "a value needed to compute gradients was modified in place: "
                         f"a {dtypes.from_numpy(a.dtype).name} tensor of shape {list(a.shape)} used by "
                         f"{self.name} is at version {counter[0]}, expected version {version}",
                         hint="use an out-of-place op (y = y + 1 instead of y += 1), or .clone() first")
             if create_graph:
-                saved = list(self.inputs)
+                out = saved[-1]
+                saved = list(inputs)
                 if self._saves_out:
-                    saved.append(Tensor(self.saved[-1], True, self))
-            else:
-                saved = self.saved
+                    saved.append(Tensor(out, True, self))
         else:
             n = len(self.next_nodes)
             saved = _NONES[n] if n < len(_NONES) else (None,) * n
@@ -106,6 +109,10 @@ class Function:
         if self.fix is not None:
             grads = fix_grads(grads, self.fix)
         return grads
+
+    def _current_inputs(self) -> list:
+        saved = [x.array if type(x) is Tensor else x for x in self.inputs]
+        return saved + self.saved[len(saved):]
 
     def release(self) -> None:
         """Free saved values (what PyTorch does after a backward without retain_graph)."""
@@ -134,7 +141,7 @@ class AccumulateGrad:
     next_functions = next_nodes = ()
     saves = ()
 
-    __slots__ = ("variable", "seq")
+    __slots__ = ("variable", "seq", "__weakref__")
 
     def __init__(self, variable: Tensor):
         self.variable = variable
@@ -188,9 +195,7 @@ def _recorder(cls):
                 continue
             node = x.grad_fn
             if node is None and x.requires_grad:
-                node = x._accumulator
-                if node is None:
-                    node = x._accumulator = AccumulateGrad(x)
+                node = accumulator(x)
             if node is not None:
                 tracked = True
             nodes.append(node)
@@ -253,16 +258,24 @@ def _caller(cls, apply):
     return call
 
 
+def accumulator(x: Tensor) -> AccumulateGrad:
+    """A leaf's AccumulateGrad node. As in PyTorch, the node holds the tensor and the tensor holds the
+    node weakly: no reference cycle, and the node lives as long as some graph uses it."""
+    ref = x._accumulator
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(x)
+        x._accumulator = weakref.ref(node)
+    return node
+
+
 def edge(x):
     """The (node, input_nr) pair PyTorch lists in next_functions for an input."""
     if isinstance(x, Tensor):
         if x.grad_fn is not None:
             return (x.grad_fn, 0)
         if x.requires_grad:
-            acc = x._accumulator
-            if acc is None:
-                acc = x._accumulator = AccumulateGrad(x)
-            return (acc, 0)
+            return (accumulator(x), 0)
     return (None, 0)
 
 

@@ -55,7 +55,8 @@ def binary(ufunc, a, b):
     if type(a) is np.ndarray:  # the common cases first: same dtype and shape, or a float array and a float
         if type(b) is np.ndarray:
             if a.dtype == b.dtype and a.shape == b.shape:
-                return ufunc(a, b, out=ARRAY_OUT)
+                out = ufunc(a, b, out=ARRAY_OUT)
+                return out if out.dtype == a.dtype else out.astype(a.dtype)  # bool // bool is int8 in NumPy
         elif type(b) is float and a.dtype.kind == "f":
             return ufunc(a, b, out=ARRAY_OUT)
     a, b, dt = promote(a, b)
