@@ -88,7 +88,7 @@ class Function:
             saved = self.saved
             inputs = self.inputs
             for i, counter, version in versions:
-                if i < len(inputs) and inputs[i].array is not saved[i]:
+                if i >= 0 and inputs[i].array is not saved[i]:
                     saved = self._current_inputs()  # `x.data = ...` since forward: use its data now, like PyTorch
                 if counter[0] != version:
                     a = saved[i]
@@ -223,13 +223,13 @@ def _recorder(cls):
         result = Tensor(out, True, fn)
         if saves:
             fn.inputs = inputs  # for create_graph, which differentiates through the tensors themselves
-            versions = []  # (position in saved, version counter, version when saved)
+            versions = []  # (input position, version counter, version when saved)
             for i in saved_inputs:
                 x = inputs[i]
                 if type(x) is Tensor and (not pairwise or nodes[1 - i] is not None):
                     versions.append((i, x._version, x._version[0]))
             if saves_out:
-                versions.append((len(arrays), result._version, 0))
+                versions.append((-1, result._version, 0))  # -1: the result, last in saved
                 arrays.append(out)
             fn.saved = arrays  # what backward gets: the input arrays (and the result)
             fn.versions = versions
