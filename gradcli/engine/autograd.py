@@ -148,9 +148,7 @@ def _run_many(roots, retain, create_graph, capture):
                 t = node.retained()
                 if t is not None:
                     _accumulate(t, g, create_graph, retained=True)
-            grads = node.run_backward(g, create_graph)
-            if not retain:
-                node.release()
+            grads = node.run_backward(g, create_graph, not retain)
             if anomaly:
                 _check_grads(node, grads)
             for nxt, gi in zip(node.next_nodes, grads):

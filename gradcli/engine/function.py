@@ -15,6 +15,7 @@ and dtype restoring of gradients happen in one place (`fix_grads`).
 from __future__ import annotations
 
 import itertools
+import types
 import weakref
 
 import numpy as np
@@ -50,6 +51,8 @@ class Function:
             cls.apply = _generated(_recorder(cls))
         if not _defines(cls, "call"):  # an op may define its own (Where: the condition is a parameter)
             cls.call = _generated(_caller(cls, cls.apply))
+        if "run_backward" not in vars(cls):
+            cls.run_backward = _own_copy(cls.run_backward)
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
@@ -76,8 +79,9 @@ class Function:
         raise AutogradError(f"{type(self).__name__} has no backward")
 
     # -- used by the autograd engine -------------------------------------------------
-    def run_backward(self, grad, create_graph: bool):
-        """Gradients for each input slot (None where no gradient flows)."""
+    def run_backward(self, grad, create_graph: bool, free: bool = False):
+        """Gradients for each input slot (None where no gradient flows); `free` then drops the saved
+        values, as PyTorch does after a backward without retain_graph."""
         versions = self.versions
         if versions is not None:
             if self.saved is None:
@@ -102,6 +106,8 @@ class Function:
                 saved = list(inputs)
                 if self._saves_out:
                     saved.append(Tensor(out, True, self))
+            if free:
+                self.inputs = self.saved = None
         else:
             n = len(self.next_nodes)
             saved = _NONES[n] if n < len(_NONES) else (None,) * n
@@ -113,11 +119,6 @@ class Function:
     def _current_inputs(self) -> list:
         saved = [x.array if type(x) is Tensor else x for x in self.inputs]
         return saved + self.saved[len(saved):]
-
-    def release(self) -> None:
-        """Free saved values (what PyTorch does after a backward without retain_graph)."""
-        if self.versions is not None:
-            self.inputs = self.saved = None
 
     @property
     def next_functions(self) -> tuple:
@@ -168,12 +169,23 @@ def _generated(fn) -> staticmethod:
     return method
 
 
+def _own_copy(fn):
+    """`fn` with its own code object. CPython (3.11+) specialises attribute access per code
+    object and only for one type at a time: the hot paths every op class runs get a copy per
+    class, so that `self.saved` and the like stay specialised instead of being looked up."""
+    copy = types.FunctionType(fn.__code__.replace(), fn.__globals__, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+    copy.__qualname__, copy.__kwdefaults__, copy.__doc__ = fn.__qualname__, fn.__kwdefaults__, fn.__doc__
+    return copy
+
+
 def _recorder(cls):
     """`cls.apply`: the hot path of every op.
 
-    A closure per op class, so the class's flags are local variables rather than attribute
-    lookups, and one pass over the inputs collects their arrays and their nodes; the common
-    case makes no other Python call than the op's forward.
+    A closure per op class, with its own code object (`_own_copy`), so the class's flags are
+    local variables rather than attribute lookups and every attribute access stays specialised;
+    one pass over the inputs collects their arrays and their nodes, and the common case makes
+    no other Python call than the op's forward.
     """
     new, forward = cls.__new__, cls.forward
     broadcasts, saves, pairwise = cls.broadcasts, bool(cls.saves), cls.pairwise
@@ -241,7 +253,7 @@ def _recorder(cls):
         return result
 
     apply.__qualname__ = f"{cls.__name__}.apply"
-    return apply
+    return _own_copy(apply)
 
 
 def _caller(cls, apply):
