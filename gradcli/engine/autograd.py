@@ -139,15 +139,14 @@ def _run_many(roots, retain, create_graph, capture):
                     not_adoptable.add(id(g))
                     _accumulate(node.variable, g, create_graph, adopt=adopt)
                 continue
-            if needed is not None:
-                if node in capture:
-                    capture[node] = g
-                if node not in needed:
-                    continue
-            if node.retained is not None:
+            if needed is not None and node in capture:
+                capture[node] = g
+            if node.retained is not None:  # retain_grad(): PyTorch fills .grad in autograd.grad too
                 t = node.retained()
                 if t is not None:
                     _accumulate(t, g, create_graph, retained=True)
+            if needed is not None and node not in needed:
+                continue
             grads = node.run_backward(g, create_graph, not retain)
             if anomaly:
                 _check_grads(node, grads)
