@@ -94,9 +94,9 @@ def gen_program(draw, dtype):
         # known mismatch 3 (RG_SKIP_KNOWN=1 leaves relu out): with create_graph=True torch's relu
         # gradient requires grad (threshold_backward of the result), gradcli's does not
         unary = [u for u in UNARY if not (SKIP_KNOWN and u == "relu")
-                 # amax's gradient jumps at ties; in float32 a + (b - a) vs b makes near-ties whose
-                 # winner depends on the last bit of numpy's vs torch's sin: not comparable
-                 and not (dtype == "float32" and u == "amax")]
+                 # amax is left out: its gradient jumps at ties, and x - (x + s) style cancellations make
+                 # near-ties whose winner depends on the last bit (numpy's vs torch's summation order / sin)
+                 and u != "amax"]
         kind = draw(st.sampled_from(unary + BINARY * 3 + (["inplace"] if INPLACE else [])))
         a = vals[draw(st.integers(0, len(vals) - 1))]
         A_, sh, B = a.name, a.shape, a.bound
