@@ -247,7 +247,6 @@ def _recorder(cls):
             fn.versions = versions
         else:
             fn.versions = None
-        fn.output = weakref.ref(result)  # for diagrams: the tensor this node made, while it lives
         fn.out_shape = shape
         fn.out_dtype = dtype
         return result

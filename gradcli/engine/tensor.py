@@ -47,7 +47,7 @@ def require_tensor(x, who: str, what: str | None = None) -> "Tensor":
 
 
 class Tensor:
-    __slots__ = ("array", "requires_grad", "grad_fn", "_grad", "name", "_version", "_accumulator",
+    __slots__ = ("array", "requires_grad", "grad_fn", "_grad", "_name", "_version", "_accumulator",
                  "_retains_grad", "_base", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer `ndarray * Tensor` to Tensor.__rmul__
     __hash__ = object.__hash__
@@ -58,7 +58,7 @@ class Tensor:
         self.requires_grad = requires_grad
         self.grad_fn = grad_fn
         self._grad = None
-        self.name = None  # the variable it was first bound to, for diagrams
+        self._name = None
         self._version = [0] if version is None else version
         self._accumulator = None
         self._retains_grad = False
@@ -145,6 +145,19 @@ class Tensor:
                              hint="create it with a float value (2.) or dtype=torch.float32")
         self.requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def name(self) -> str | None:
+        """The variable this tensor was bound to, for diagrams."""
+        return self._name
+
+    @name.setter
+    def name(self, name: str | None) -> None:
+        # the grad_fn points back to a named tensor (weakly), so a diagram shows a named intermediate's
+        # value and grad without every op paying for a back-reference
+        self._name = name
+        if self.grad_fn is not None:
+            self.grad_fn.output = weakref.ref(self)
 
     def retain_grad(self) -> None:
         if self.grad_fn is None:

@@ -123,17 +123,24 @@ def _build(root: Tensor, names: dict | None) -> Graph:
         return Graph([node], [], {"n0": node})
     stack = [root.grad_fn]
     keep = []  # the engine nodes, alive while we key on their ids
+    # id(engine node) -> the tensor it made, from the caller's names, or its array, saved by an op using it
+    values = {id(t.grad_fn): t for t in (names or {}).values() if isinstance(t, Tensor) and t.grad_fn is not None}
     pop, push = stack.pop, stack.append
     while stack:
         fn = pop()
         key = id(fn)
         if key in index:
             continue
-        node = _model_node(f"n{len(nodes)}", fn, root if not nodes else None, extra)
+        node = _model_node(f"n{len(nodes)}", fn, root if not nodes else None, extra, values)
         index[key] = node
         keep.append(fn)
         nodes.append(node)
         nexts = fn.next_nodes
+        saved = getattr(fn, "saved", None)
+        if saved is not None:  # an op that saves keeps every input's array until backward frees it
+            for child, a in zip(nexts, saved):
+                if child is not None:
+                    values.setdefault(id(child), a)
         if len(nexts) == 1:
             child = nexts[0]
             if child is not None:
@@ -175,16 +182,20 @@ def _leaf_node(node_id: str, t: Tensor, extra: dict, via_graph: bool) -> Node:
                 tuple(t.array.shape), t.dtype.name, t.requires_grad, (), _array=t.array, _grad=_grad_of(t))
 
 
-def _model_node(node_id: str, fn, root: Tensor | None, extra: dict) -> Node:
+def _model_node(node_id: str, fn, root: Tensor | None, extra: dict, values: dict) -> Node:
     if isinstance(fn, AccumulateGrad):
         node = _leaf_node(node_id, fn.variable, extra, via_graph=True)
         if node.name is None:
             node.name = extra.get(id(fn))
         return node
     out = root
-    if out is None:
-        ref = getattr(fn, "output", None)
-        out = ref() if ref is not None else None
+    for ref in (() if out is not None else (getattr(fn, "output", None), fn.retained)):
+        out = ref() if ref is not None else None  # a tensor bound to a name, or kept by retain_grad()
+        if out is not None:
+            break
+    saved = values.get(id(fn))
+    if out is None and isinstance(saved, Tensor):
+        out = saved
     rule = fn.rule
     if type(rule) is not tuple:
         rule = (rule,) if rule else ()
@@ -195,7 +206,8 @@ def _model_node(node_id: str, fn, root: Tensor | None, extra: dict) -> Node:
         a = out.array
         return Node(node_id, "op", fn.name, name, a.shape, _dtype_name(a), True, rule, [], 0, False, a,
                     None if out._grad is None else _grad_of(out))
-    saved = fn.saved_output()  # ops that save their result keep the array after the tensor is gone
+    if saved is None:
+        saved = fn.saved_output()  # ops that save their result keep the array after the tensor is gone
     if isinstance(saved, np.ndarray):
         return Node(node_id, "op", fn.name, extra.get(id(fn)), tuple(saved.shape), _dtype_name(saved), True,
                     rule, _array=saved)
