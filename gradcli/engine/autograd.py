@@ -105,7 +105,7 @@ def _run_many(roots, retain, create_graph, capture):
 
     A node is always created after its inputs' nodes, so when the newest pending node
     runs, every node that feeds it a gradient has already run: no dependency count is
-    needed, and the order among ready nodes is PyTorch's (largest sequence number first),
+    needed, and the order among ready nodes is PyTorch's (newest first: `seq` counts down),
     which fixes the order gradients are summed in. Saved values are freed as each node
     finishes, as PyTorch does, unless retain is set.
     """
@@ -120,7 +120,7 @@ def _run_many(roots, retain, create_graph, capture):
             buffers[node] = buffers[node] + seed
         else:
             buffers[node] = seed
-            heappush(heap, (-node.seq, node))
+            heappush(heap, (node.seq, node))
     # A leaf may adopt a gradient array instead of copying it, unless the array could be seen elsewhere:
     # the caller's seed, a view, or an array already adopted by another leaf (Add hands g to both inputs).
     not_adoptable = {id(seed) for seed in buffers.values()}
@@ -156,7 +156,7 @@ def _run_many(roots, retain, create_graph, capture):
                 old = peek(nxt)
                 if old is None:
                     buffers[nxt] = gi
-                    heappush(heap, (-nxt.seq, nxt))
+                    heappush(heap, (nxt.seq, nxt))
                 else:
                     buffers[nxt] = old + gi
 
@@ -171,7 +171,7 @@ def _leading_to(targets, roots) -> set:
                 seen.add(child)
                 stack.append(child)
     needed: set = set()
-    for node in sorted(seen, key=lambda n: n.seq):  # inputs before the nodes that consume them
+    for node in sorted(seen, key=lambda n: n.seq, reverse=True):  # inputs before the nodes using them
         for child in node.next_nodes:
             if child is not None and (child in needed or child in targets):
                 needed.add(node)

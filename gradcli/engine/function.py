@@ -290,7 +290,8 @@ def edge(x):
     return (None, 0)
 
 
-_sequence = itertools.count()  # creation order of nodes: the backward walk runs newest first
+# creation order of nodes, counting down: the backward walk's min-heap pops the newest node first
+_sequence = itertools.count(0, -1)
 _NONES = [(None,) * n for n in range(64)]
 
 

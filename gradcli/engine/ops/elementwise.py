@@ -53,12 +53,15 @@ def broadcast_check(a, b):
 
 def binary(ufunc, a, b):
     if type(a) is np.ndarray:  # the common cases first: same dtype and shape, or a float array and a float
+        dt = a.dtype
         if type(b) is np.ndarray:
-            if a.dtype == b.dtype and a.shape == b.shape:
+            if b.dtype is dt and a.shape == b.shape:  # `is`: NumPy's built-in dtypes are singletons
                 out = ufunc(a, b, out=ARRAY_OUT)
-                return out if out.dtype == a.dtype else out.astype(a.dtype)  # bool // bool is int8 in NumPy
-        elif type(b) is float and a.dtype.kind == "f":
-            return ufunc(a, b, out=ARRAY_OUT)
+                return out if out.dtype is dt else out.astype(dt)  # bool // bool is int8 in NumPy
+        elif type(b) is float and dt.kind == "f":
+            table = _weak_scalars.get(dt)
+            c = table.get(b) if table is not None else None
+            return ufunc(a, c if c is not None else _weak_scalar(b, dt), out=ARRAY_OUT)
     a, b, dt = promote(a, b)
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
         broadcast_check(a, b)
@@ -66,6 +69,33 @@ def binary(ufunc, a, b):
     if out.dtype != dt:
         out = out.astype(dt)
     return out
+
+
+_weak_scalars: dict = {}  # float dtype -> {Python float: that float as a read-only 0-dim array of the dtype}
+
+
+def _weak_scalar(b: float, dt: np.dtype):
+    """A Python float operand of a `dt` array, as the 0-dim `dt` array NumPy (NEP 50) and PyTorch turn
+    it into anyway. Cached: NumPy's conversion costs more than multiplying two scalars. Zero (0.0 and
+    -0.0 are one dict key), NaN and values that overflow `dt` stay Python floats."""
+    table = _weak_scalars.setdefault(dt, {})
+    with np.errstate(over="raise"):
+        try:
+            c = np.array(b, dtype=dt)
+        except FloatingPointError:
+            return b
+    if b == 0.0 or b != b or len(table) >= 1024:
+        return b
+    c.flags.writeable = False
+    table[b] = c
+    return c
+
+
+def times(g, c):
+    """g * c in a backward rule: a Python float factor takes `binary`'s cached conversion."""
+    if type(c) is float and type(g) is np.ndarray:
+        return binary(np.multiply, g, c)
+    return g * c
 
 
 class Add(Function):
@@ -120,7 +150,7 @@ class Mul(Function):
 
     def backward(self, g, a, b):
         wants = self.next_nodes
-        return (g * b if wants[0] is not None else None, g * a if wants[1] is not None else None)
+        return (times(g, b) if wants[0] is not None else None, times(g, a) if wants[1] is not None else None)
 
 
 class Div(Function):
