@@ -51,8 +51,8 @@ class Function:
             cls.apply = _generated(_recorder(cls))
         if not _defines(cls, "call"):  # an op may define its own (Where: the condition is a parameter)
             cls.call = _generated(_caller(cls, cls.apply))
-        if "run_backward" not in vars(cls):
-            cls.run_backward = _own_copy(cls.run_backward)
+        if not _defines(cls, "run_backward"):
+            cls.run_backward = _backwarder(cls)
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
@@ -81,40 +81,9 @@ class Function:
     # -- used by the autograd engine -------------------------------------------------
     def run_backward(self, grad, create_graph: bool, free: bool = False):
         """Gradients for each input slot (None where no gradient flows); `free` then drops the saved
-        values, as PyTorch does after a backward without retain_graph."""
-        versions = self.versions
-        if versions is not None:
-            if self.saved is None:
-                raise AutogradError(
-                    "cannot backpropagate through this graph again: the values saved for "
-                    f"{self.name} were freed by an earlier backward",
-                    hint="pass retain_graph=True to the first backward() (or autograd.grad()) call")
-            saved = self.saved
-            inputs = self.inputs
-            for i, counter, version in versions:
-                if i >= 0 and inputs[i].array is not saved[i]:
-                    saved = self._current_inputs()  # `x.data = ...` since forward: use its data now, like PyTorch
-                if counter[0] != version:
-                    a = saved[i]
-                    raise AutogradError(
-                        "a value needed to compute gradients was modified in place: "
-                        f"a {dtypes.from_numpy(a.dtype).name} tensor of shape {list(a.shape)} used by "
-                        f"{self.name} is at version {counter[0]}, expected version {version}",
-                        hint="use an out-of-place op (y = y + 1 instead of y += 1), or .clone() first")
-            if create_graph:
-                out = saved[-1]
-                saved = list(inputs)
-                if self._saves_out:
-                    saved.append(Tensor(out, True, self))
-            if free:
-                self.inputs = self.saved = None
-        else:
-            n = len(self.next_nodes)
-            saved = _NONES[n] if n < len(_NONES) else (None,) * n
-        grads = self.backward(grad, *saved)
-        if self.fix is not None:
-            grads = fix_grads(grads, self.fix)
-        return grads
+        values, as PyTorch does after a backward without retain_graph. Each subclass gets its own
+        copy from `_backwarder`."""
+        raise AutogradError("Function.run_backward is only for op classes")
 
     def _current_inputs(self) -> list:
         saved = [x.array if type(x) is Tensor else x for x in self.inputs]
@@ -253,6 +222,50 @@ def _recorder(cls):
 
     apply.__qualname__ = f"{cls.__name__}.apply"
     return _own_copy(apply)
+
+
+def _backwarder(cls):
+    """`cls.run_backward` (see `Function.run_backward`), a closure like `cls.apply`: the op's
+    `backward` is a local, not a bound method made anew for every node."""
+    backward, saves_out = cls.backward, cls._saves_out
+
+    def run_backward(self, grad, create_graph: bool, free: bool = False):
+        versions = self.versions
+        if versions is not None:
+            if self.saved is None:
+                raise AutogradError(
+                    "cannot backpropagate through this graph again: the values saved for "
+                    f"{self.name} were freed by an earlier backward",
+                    hint="pass retain_graph=True to the first backward() (or autograd.grad()) call")
+            saved = self.saved
+            inputs = self.inputs
+            for i, counter, version in versions:
+                if i >= 0 and inputs[i].array is not saved[i]:
+                    saved = self._current_inputs()  # `x.data = ...` since forward: use its data now, like PyTorch
+                if counter[0] != version:
+                    a = saved[i]
+                    raise AutogradError(
+                        "a value needed to compute gradients was modified in place: "
+                        f"a {dtypes.from_numpy(a.dtype).name} tensor of shape {list(a.shape)} used by "
+                        f"{self.name} is at version {counter[0]}, expected version {version}",
+                        hint="use an out-of-place op (y = y + 1 instead of y += 1), or .clone() first")
+            if create_graph:
+                out = saved[-1]
+                saved = list(inputs)
+                if saves_out:
+                    saved.append(Tensor(out, True, self))
+            if free:
+                self.inputs = self.saved = None
+        else:
+            n = len(self.next_nodes)
+            saved = _NONES[n] if n < len(_NONES) else (None,) * n
+        grads = backward(self, grad, *saved)
+        if self.fix is not None:
+            grads = fix_grads(grads, self.fix)
+        return grads
+
+    run_backward.__qualname__ = f"{cls.__name__}.run_backward"
+    return _own_copy(run_backward)
 
 
 def _caller(cls, apply):

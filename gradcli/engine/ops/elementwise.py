@@ -300,10 +300,13 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
                 a = as_float(a)
             return np_fn(a, **array_out)
 
-    if save == "out":
-        Unary.backward = lambda self, g, a, out: (g * derivative(None, out),)
-    else:
-        Unary.backward = lambda self, g, a: (g * derivative(a, None),)
+        if save == "out":
+            def backward(self, g, a, out):
+                return (g * derivative(None, out),)
+        else:
+            def backward(self, g, a):
+                return (g * derivative(a, None),)
+
     Unary.rule = (rule,)
     Unary.__name__ = Unary.__qualname__ = grad_fn_name.replace("Backward0", "")
     return Unary
