@@ -11,6 +11,7 @@ import warnings
 from heapq import heappop, heappush
 
 import numpy as np
+from numpy import ndarray  # not np.ndarray in hot code: numpy's module __getattr__ stops CPython caching it
 
 from gradcli.engine.function import AccumulateGrad, Function, edge
 from gradcli.engine.grad_mode import set_grad_enabled, state
@@ -135,7 +136,7 @@ def _run_many(roots, retain, create_graph, capture):
                     if node in capture:
                         capture[node] = g
                 else:
-                    adopt = type(g) is np.ndarray and g.base is None and id(g) not in not_adoptable
+                    adopt = type(g) is ndarray and g.base is None and id(g) not in not_adoptable
                     not_adoptable.add(id(g))
                     _accumulate(node.variable, g, create_graph, adopt=adopt)
                 continue

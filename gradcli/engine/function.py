@@ -19,6 +19,7 @@ import types
 import weakref
 
 import numpy as np
+from numpy import ndarray  # not np.ndarray in hot code: numpy's module __getattr__ stops CPython caching it
 
 from gradcli.engine import dtypes, limits
 from gradcli.engine.grad_mode import state
@@ -181,7 +182,7 @@ def _recorder(cls):
                 tracked = True
             nodes.append(node)
         out = forward(fn, *arrays, **params)
-        if type(out) is not np.ndarray:
+        if type(out) is not ndarray:
             out = np.asarray(out)
         if grows and out.size > limits.max_elements:
             limits.refuse(out.shape)
@@ -196,7 +197,7 @@ def _recorder(cls):
         shape, dtype = out.shape, out.dtype
         if broadcasts:
             for a in arrays:  # the common case, all alike, decided without a call
-                if type(a) is np.ndarray and (a.shape != shape or a.dtype != dtype):
+                if type(a) is ndarray and (a.shape != shape or a.dtype != dtype):
                     fix = _needs_fixing(inputs, out)
                     if fix is not None:
                         fn.fix = fix
@@ -342,7 +343,7 @@ def _check_finite(cls, inputs, out):
         return
     for x in inputs:
         a = x.array if isinstance(x, Tensor) else x
-        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and not np.isfinite(a).all():
+        if isinstance(a, ndarray) and a.dtype.kind == "f" and not np.isfinite(a).all():
             return  # it came in non-finite: not this op's doing
     what = "NaN" if np.isnan(out).any() else "infinity"
     op = cls.name.removesuffix("Backward0").removesuffix("Backward1").removesuffix("Backward2")

@@ -8,6 +8,8 @@ again under create_graph), and the rule in symbols for the ledger.
 from __future__ import annotations
 
 import numpy as np
+# not np.X in hot code: numpy's module __getattr__ stops CPython caching the lookup
+from numpy import add as np_add, multiply as np_multiply, ndarray, subtract as np_subtract
 
 from gradcli.engine import dtypes, limits
 from gradcli.engine.dtypes import ARRAY_OUT, result_dtype
@@ -17,29 +19,29 @@ from gradcli.errors import ShapeError
 
 def promote(a, b):
     """Cast array operands to PyTorch's result dtype of (a, b); Python scalars stay weak."""
-    if type(a) is np.ndarray and type(b) is np.ndarray:
+    if type(a) is ndarray and type(b) is ndarray:
         if a.dtype == b.dtype:
             return a, b, a.dtype
-    elif type(a) is np.ndarray and type(b) is float and a.dtype.kind == "f":
+    elif type(a) is ndarray and type(b) is float and a.dtype.kind == "f":
         return a, b, a.dtype
     dt = result_dtype(a, b)
-    if isinstance(a, (np.ndarray, np.generic)) and a.dtype != dt:
+    if isinstance(a, (ndarray, np.generic)) and a.dtype != dt:
         a = a.astype(dt)
-    if isinstance(b, (np.ndarray, np.generic)) and b.dtype != dt:
+    if isinstance(b, (ndarray, np.generic)) and b.dtype != dt:
         b = b.astype(dt)
     return a, b, dt
 
 
 def as_float(a):
     """Integer and bool inputs of float functions compute in the default float dtype."""
-    if isinstance(a, np.ndarray) and a.dtype.kind != "f":
+    if isinstance(a, ndarray) and a.dtype.kind != "f":
         return a.astype(dtypes.DEFAULT_FLOAT.np)
     return a
 
 
 def broadcast_check(a, b):
-    sa = a.shape if isinstance(a, np.ndarray) else ()
-    sb = b.shape if isinstance(b, np.ndarray) else ()
+    sa = a.shape if isinstance(a, ndarray) else ()
+    sb = b.shape if isinstance(b, ndarray) else ()
     if sa == sb or not sa or not sb:
         return
     for i in range(1, min(len(sa), len(sb)) + 1):
@@ -52,9 +54,9 @@ def broadcast_check(a, b):
 
 
 def binary(ufunc, a, b):
-    if type(a) is np.ndarray:  # the common cases first: same dtype and shape, or a float array and a float
+    if type(a) is ndarray:  # the common cases first: same dtype and shape, or a float array and a float
         dt = a.dtype
-        if type(b) is np.ndarray:
+        if type(b) is ndarray:
             if b.dtype is dt and a.shape == b.shape:  # `is`: NumPy's built-in dtypes are singletons
                 out = ufunc(a, b, out=ARRAY_OUT)
                 return out if out.dtype is dt else out.astype(dt)  # bool // bool is int8 in NumPy
@@ -63,7 +65,7 @@ def binary(ufunc, a, b):
             c = table.get(b) if table is not None else None
             return ufunc(a, c if c is not None else _weak_scalar(b, dt), out=ARRAY_OUT)
     a, b, dt = promote(a, b)
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
+    if isinstance(a, ndarray) and isinstance(b, ndarray) and a.shape != b.shape:
         broadcast_check(a, b)
     out = ufunc(a, b, out=ARRAY_OUT)
     if out.dtype != dt:
@@ -93,8 +95,8 @@ def _weak_scalar(b: float, dt: np.dtype):
 
 def times(g, c):
     """g * c in a backward rule: a Python float factor takes `binary`'s cached conversion."""
-    if type(c) is float and type(g) is np.ndarray:
-        return binary(np.multiply, g, c)
+    if type(c) is float and type(g) is ndarray:
+        return binary(np_multiply, g, c)
     return g * c
 
 
@@ -105,7 +107,7 @@ class Add(Function):
     rule = ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1")
 
     def forward(self, a, b):
-        return binary(np.add, a, b)
+        return binary(np_add, a, b)
 
     def backward(self, g, a, b):
         return g, g
@@ -118,7 +120,7 @@ class Sub(Function):
     rule = ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1")
 
     def forward(self, a, b):
-        return binary(np.subtract, a, b)
+        return binary(np_subtract, a, b)
 
     def backward(self, g, a, b):
         return g, -g
@@ -131,7 +133,7 @@ class Rsub(Function):
     rule = ("∂(c−a)/∂a = −1",)
 
     def forward(self, a, other):
-        return binary(np.subtract, other, a)
+        return binary(np_subtract, other, a)
 
     def backward(self, g, a):
         return (-g,)
@@ -146,7 +148,7 @@ class Mul(Function):
     rule = ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a")
 
     def forward(self, a, b):
-        return binary(np.multiply, a, b)
+        return binary(np_multiply, a, b)
 
     def backward(self, g, a, b):
         wants = self.next_nodes
@@ -166,7 +168,7 @@ class Div(Function):
         if dt.kind != "f":
             dt = dtypes.DEFAULT_FLOAT.np
             a, b = np.asarray(a, dtype=dt), np.asarray(b, dtype=dt)
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
+        if isinstance(a, ndarray) and isinstance(b, ndarray) and a.shape != b.shape:
             broadcast_check(a, b)
         out = np.true_divide(a, b)
         return out if out.dtype == dt else out.astype(dt)
@@ -296,7 +298,7 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
         saves = ("out",) if save == "out" else (0,)
 
         def forward(self, a):
-            if type(a) is not np.ndarray or a.dtype.kind != "f":
+            if type(a) is not ndarray or a.dtype.kind != "f":
                 a = as_float(a)
             return np_fn(a, **array_out)
 
@@ -584,7 +586,7 @@ def _compare(ufunc):
         T = _tensor()
         b = operand(b)
         x, y, _ = promote(a.array if isinstance(a, T) else a, b.array if isinstance(b, T) else b)
-        if isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.shape != y.shape:
+        if isinstance(x, ndarray) and isinstance(y, ndarray) and x.shape != y.shape:
             broadcast_check(x, y)
         return T(np.asarray(ufunc(x, y)))
     compare.__name__ = ufunc.__name__
