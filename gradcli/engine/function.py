@@ -157,7 +157,7 @@ def _recorder(cls):
     one pass over the inputs collects their arrays and their nodes, and the common case makes
     no other Python call than the op's forward.
     """
-    new, forward = cls.__new__, cls.forward
+    new, forward, new_tensor = cls.__new__, cls.forward, Tensor.__new__
     broadcasts, saves, pairwise = cls.broadcasts, bool(cls.saves), cls.pairwise
     saved_inputs, saves_out, grows = cls._saved_inputs, cls._saves_out, cls.grows
 
@@ -202,7 +202,11 @@ def _recorder(cls):
                     if fix is not None:
                         fn.fix = fix
                     break
-        result = Tensor(out, True, fn)
+        result = new_tensor(Tensor)  # what Tensor(out, True, fn) does, without the call of __init__
+        result.array = out
+        result.requires_grad = True
+        result.grad_fn = fn
+        result._version = [0]
         if saves:
             fn.inputs = inputs  # for create_graph, which differentiates through the tensors themselves
             versions = []  # (input position, version counter, version when saved)

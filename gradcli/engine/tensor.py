@@ -47,8 +47,15 @@ def require_tensor(x, who: str, what: str | None = None) -> "Tensor":
 
 
 class Tensor:
-    __slots__ = ("array", "requires_grad", "grad_fn", "_grad", "_name", "_version", "_accumulator",
-                 "_retains_grad", "_base", "__weakref__")
+    # Slots for what every op reads and sets. The rest is rare (a leaf's gradient and AccumulateGrad, a
+    # name, a view's base, retain_grad): class defaults here, overridden in the instance dict, so that
+    # making a tensor, done once per op, sets four attributes.
+    __slots__ = ("array", "requires_grad", "grad_fn", "_version", "__dict__", "__weakref__")
+    _grad = None
+    _name = None
+    _accumulator = None
+    _retains_grad = False
+    _base = None
     __array_ufunc__ = None  # make NumPy defer `ndarray * Tensor` to Tensor.__rmul__
     __hash__ = object.__hash__
 
@@ -57,12 +64,9 @@ class Tensor:
         self.array = array
         self.requires_grad = requires_grad
         self.grad_fn = grad_fn
-        self._grad = None
-        self._name = None
         self._version = [0] if version is None else version
-        self._accumulator = None
-        self._retains_grad = False
-        self._base = base
+        if base is not None:
+            self._base = base
 
     # -- metadata ----------------------------------------------------------------------
     @property
