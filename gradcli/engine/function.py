@@ -49,9 +49,10 @@ class Function:
         cls._saves_out = "out" in cls.saves
         cls._scratch = cls.__new__(cls)  # `call` on arrays runs forward on this throwaway instance
         if not _defines(cls, "apply"):
-            cls.apply = _generated(_recorder(cls))
+            cls.record = _generated(_recorder(cls))
+            cls.apply = _generated(_applier(cls, cls.record))
         if not _defines(cls, "call"):  # an op may define its own (Where: the condition is a parameter)
-            cls.call = _generated(_caller(cls, cls.apply))
+            cls.call = _generated(_caller(cls, cls.record))
         if not _defines(cls, "run_backward"):
             cls.run_backward = _backwarder(cls)
 
@@ -60,6 +61,12 @@ class Function:
         """Run the op on tensors (or numbers), recording a node when grad mode is on and an input
         requires grad. Each subclass gets its own copy from `_recorder`."""
         raise AutogradError("Function.apply is only for op classes")
+
+    @classmethod
+    def record(cls, inputs: tuple, params: dict | None = None) -> Tensor:
+        """`apply(*inputs, **params)` without packing the arguments: the entry the hottest callers
+        (arithmetic operators, math functions) use. Each subclass gets its own from `_recorder`."""
+        raise AutogradError("Function.record is only for op classes")
 
     @classmethod
     def call(cls, *args, **params):
@@ -150,7 +157,7 @@ def _own_copy(fn):
 
 
 def _recorder(cls):
-    """`cls.apply`: the hot path of every op.
+    """`cls.record`, behind `cls.apply`: the hot path of every op.
 
     A closure per op class, with its own code object (`_own_copy`), so the class's flags are
     local variables rather than attribute lookups and every attribute access stays specialised;
@@ -161,7 +168,7 @@ def _recorder(cls):
     broadcasts, saves, pairwise = cls.broadcasts, bool(cls.saves), cls.pairwise
     saved_inputs, saves_out, grows = cls._saved_inputs, cls._saves_out, cls.grows
 
-    def apply(*inputs, **params) -> Tensor:
+    def record(inputs: tuple, params: dict | None = None) -> Tensor:
         fn = new(cls)
         arrays = []
         nodes = []
@@ -181,7 +188,15 @@ def _recorder(cls):
             if node is not None:
                 tracked = True
             nodes.append(node)
-        out = forward(fn, *arrays, **params)
+        # positional calls where the arity is common: `*arrays` would build a tuple per op
+        if params:
+            out = forward(fn, *arrays, **params)
+        elif len(arrays) == 2:
+            out = forward(fn, arrays[0], arrays[1])
+        elif len(arrays) == 1:
+            out = forward(fn, arrays[0])
+        else:
+            out = forward(fn, *arrays)
         if type(out) is not ndarray:
             out = np.asarray(out)
         if grows and out.size > limits.max_elements:
@@ -225,8 +240,18 @@ def _recorder(cls):
         fn.out_dtype = dtype
         return result
 
+    record.__qualname__ = f"{cls.__name__}.record"
+    return _own_copy(record)
+
+
+def _applier(cls, record):
+    """`cls.apply`, the general entry: packs the arguments for `record`."""
+
+    def apply(*inputs, **params) -> Tensor:
+        return record(inputs, params)
+
     apply.__qualname__ = f"{cls.__name__}.apply"
-    return _own_copy(apply)
+    return apply
 
 
 def _backwarder(cls):
@@ -264,7 +289,12 @@ def _backwarder(cls):
         else:
             n = len(self.next_nodes)
             saved = _NONES[n] if n < len(_NONES) else (None,) * n
-        grads = backward(self, grad, *saved)
+        if len(saved) == 2:  # positional calls where the arity is common, as in `record`
+            grads = backward(self, grad, saved[0], saved[1])
+        elif len(saved) == 1:
+            grads = backward(self, grad, saved[0])
+        else:
+            grads = backward(self, grad, *saved)
         if self.fix is not None:
             grads = fix_grads(grads, self.fix)
         return grads
@@ -273,15 +303,21 @@ def _backwarder(cls):
     return _own_copy(run_backward)
 
 
-def _caller(cls, apply):
-    """`cls.call`, a closure like `cls.apply` (see `Function.call`)."""
+def _caller(cls, record):
+    """`cls.call`, a closure like `cls.record` (see `Function.call`)."""
     forward, scratch = cls.forward, cls._scratch
-
-    def call(*args, **params):
-        for a in args:
-            if type(a) is Tensor:
-                return apply(*args, **params)
-        return forward(scratch, *args, **params)
+    code = forward.__code__
+    if code.co_argcount == 2 and not code.co_kwonlyargcount and not code.co_flags & _STAR_ARGS:
+        def call(x):  # forward(self, a): no packing of arguments (backward rules of math functions)
+            if type(x) is Tensor:
+                return record((x,))
+            return forward(scratch, x)
+    else:
+        def call(*args, **params):
+            for a in args:
+                if type(a) is Tensor:
+                    return record(args, params)
+            return forward(scratch, *args, **params)
 
     call.__qualname__ = f"{cls.__name__}.call"
     return call
@@ -308,6 +344,7 @@ def edge(x):
     return (None, 0)
 
 
+_STAR_ARGS = 0x04 | 0x08  # CO_VARARGS | CO_VARKEYWORDS (inspect's names; importing it is slow)
 # creation order of nodes, counting down: the backward walk's min-heap pops the newest node first
 _sequence = itertools.count(0, -1)
 _NONES = [(None,) * n for n in range(64)]

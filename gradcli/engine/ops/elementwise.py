@@ -493,7 +493,7 @@ def operand(x, what="argument"):
 
 def add(a, b, alpha=1):
     if type(a) is Tensor and (type(b) is Tensor or type(b) is float) and alpha == 1:
-        return Add.apply(a, b)  # the common case, without the checks below
+        return Add.record((a, b))  # the common case, without the checks below
     b = operand(b)
     if alpha != 1:
         b = b * alpha
@@ -518,7 +518,7 @@ def rsub(a, b):
 
 def mul(a, b):
     if type(a) is Tensor and (type(b) is Tensor or type(b) is float):
-        return Mul.apply(a, b)
+        return Mul.record((a, b))
     b = operand(b)
     return Mul.apply(a, b) if isinstance(a, _tensor()) else Mul.apply(b, a)
 
@@ -630,10 +630,10 @@ def tensor_arg(x, who: str):
 
 
 def _on_tensor(cls, name):
-    apply = cls.apply
+    record = cls.record
 
     def op(x):
-        return apply(x if type(x) is Tensor else tensor_arg(x, name))
+        return record((x if type(x) is Tensor else tensor_arg(x, name),))
     op.__name__ = op.__qualname__ = name
     return op
 
