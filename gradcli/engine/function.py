@@ -120,6 +120,21 @@ class Function:
         saved = [x.array if type(x) is Tensor else x for x in self.inputs]
         return saved + self.saved[len(saved):]
 
+    # -- in-place ops (`x.sin_()`: this node was recorded out of place, its result is then written into x) --
+    def keep_input_before_write(self, target: Tensor) -> None:
+        """The write into `target` would overwrite the first input this node saved, and with it what
+        backward needs: PyTorch saves a clone of it instead (`original_self`), which no later write can
+        reach. Only the saved first input is cloned: another input that is `target` itself (`v.mul_(v)`)
+        stays checked against target's version, so its backward refuses, as PyTorch's does."""
+        versions = self.versions
+        if not versions or versions[0][0] != 0 or self.inputs[0] is not target:
+            return
+        from gradcli.engine.ops.elementwise import Clone  # ops import this module: load on use
+        before = Clone.apply(target)  # PyTorch's CloneBackward0, which create_graph differentiates through
+        self.saved[0] = before.array
+        self.inputs = (before,) + tuple(self.inputs[1:])
+        del versions[0]
+
     @property
     def next_functions(self) -> tuple:
         """PyTorch's (node, input_nr) pairs; input_nr is always 0 here (no multi-output nodes)."""

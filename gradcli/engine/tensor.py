@@ -225,7 +225,10 @@ class Tensor:
                                 hint="do the update inside `with torch.no_grad():`, or clone() first")
 
     def write_inplace(self, result: "Tensor") -> "Tensor":
-        """Store an op's out-of-place result into this tensor's storage and take over its grad_fn."""
+        """Store an op's out-of-place result into this tensor's storage and take over its grad_fn.
+
+        The op's node saved this tensor's array before the write; it keeps a clone of those values
+        instead (`Function.keep_input_before_write`), as PyTorch does."""
         out = result.array
         if out.dtype != self.array.dtype:
             if dtypes.from_numpy(out.dtype).category > self.dtype.category:
@@ -238,6 +241,9 @@ class Tensor:
         if not self.array.flags.writeable:
             raise AutogradError("this tensor is an expanded view whose elements share memory, so it "
                                 "cannot be written in place", hint="clone() it first")
+        node = result.grad_fn
+        if node is not None:
+            node.keep_input_before_write(self)  # the write must not change what backward reads
         self.array[...] = out
         self._version[0] += 1
         if self._base is not None and state.enabled and (result.requires_grad or self._base.requires_grad):

@@ -1,0 +1,126 @@
+"""In-place ops on tensors in a graph (`v.sin_()`, `v.mul_(w)`, writes through views), as PyTorch records them.
+
+An in-place op is computed out of place and its result written into the tensor; what the
+op's node saved, and which version of which tensor it checks, must be PyTorch's: the values
+before the write for a saved input (a clone), the written tensor itself for a saved result.
+Expected values were checked against torch 2.13.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcli.engine import autograd
+from gradcli.engine.api import TORCH
+from gradcli.errors import AutogradError
+
+tensor = TORCH["tensor"]
+X = np.array([0.5, -2.0, 1.25])
+
+
+def leaf(values=X, dtype=None):
+    return tensor(list(values), requires_grad=True, dtype=dtype or TORCH["float64"])
+
+
+# -- a saved input is kept as it was before the write ------------------------------------------
+UNARY = {  # in-place method: derivative of the op at u
+    "sin_": np.cos, "cos_": lambda u: -np.sin(u), "exp_": np.exp, "tanh_": lambda u: 1 - np.tanh(u) ** 2,
+    "sigmoid_": lambda u: np.exp(-u) / (1 + np.exp(-u)) ** 2, "relu_": lambda u: (u > 0) * 1.0,
+    "abs_": np.sign, "neg_": lambda u: -np.ones_like(u), "sqrt_": lambda u: 0.5 / np.sqrt(u),
+    "log_": lambda u: 1 / u,
+}
+
+
+@pytest.mark.parametrize("method", sorted(UNARY))
+def test_unary_in_place_op_on_an_intermediate_backpropagates(method):
+    x = leaf()
+    v = x * 2 + 3  # u = 2x + 3 > 0, so sqrt_ and log_ are defined
+    getattr(v, method)()
+    v.sum().backward()
+    np.testing.assert_allclose(x.grad.array, 2 * UNARY[method](2 * X + 3), rtol=1e-12)
+
+
+def test_sin_in_place_gives_the_derivative_at_the_old_value():
+    """The example that used to fail: the node must read the values before sin_ overwrote them."""
+    x = tensor([1.0, 2.0], requires_grad=True)
+    v = x * 2
+    v.sin_()
+    assert v.grad_fn.name == "SinBackward0" and v.grad_fn.next_functions[0][0].name == "MulBackward0"
+    v.sum().backward()
+    np.testing.assert_allclose(x.grad.array, 2 * np.cos([2.0, 4.0]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("method, other, d_self", [
+    ("mul_", lambda x: x * x + 1, lambda u, w: w), ("div_", lambda x: x * x + 1, lambda u, w: 1 / w),
+    ("pow_", lambda x: x * 0 + 3, lambda u, w: 3 * u ** 2), ("add_", lambda x: x * 3, lambda u, w: 1),
+])
+def test_binary_in_place_op_on_an_intermediate_backpropagates(method, other, d_self):
+    """Gradient through self only (the other operand does not require grad)."""
+    x = leaf()
+    w = other(x).detach()
+    v = x * 2 + 3
+    getattr(v, method)(w)
+    v.sum().backward()
+    u, wv = 2 * X + 3, w.array
+    np.testing.assert_allclose(x.grad.array, 2 * d_self(u, wv) * np.ones(3), rtol=1e-12)
+
+
+def test_the_other_operand_gets_the_gradient_at_the_old_value_of_self():
+    c = tensor([1.0, 2.0])
+    w = tensor([3.0, 4.0], requires_grad=True)
+    c.mul_(w)
+    assert c.grad_fn.name == "MulBackward0"
+    c.sum().backward()
+    np.testing.assert_allclose(w.grad.array, [1.0, 2.0])
+
+
+def test_chained_in_place_ops_that_save_their_input():
+    x = leaf()
+    v = x * 2
+    v.sin_()
+    v.mul_(3)
+    v.cos_()
+    v.sum().backward()
+    s = np.sin(2 * X)
+    np.testing.assert_allclose(x.grad.array, -np.sin(3 * s) * 3 * np.cos(2 * X) * 2, rtol=1e-12)
+
+
+def test_consumers_that_saved_the_old_value_still_refuse():
+    x = leaf()
+    v = x * 2
+    y = v * v  # saved v at version 0
+    v.sin_()
+    with pytest.raises(AutogradError, match="modified in place") as info:
+        y.sum().backward()
+    assert info.value.hint
+
+
+def test_self_as_the_other_operand_is_still_checked():
+    """`v.mul_(v)`: the clone replaces only the first input; the second is v itself, now changed."""
+    x = leaf()
+    v = x * 2
+    v.mul_(v)
+    with pytest.raises(AutogradError, match="modified in place"):
+        v.sum().backward()
+
+
+def test_second_order_through_an_in_place_op():
+    x = leaf()
+    v = x * 2
+    v.sin_()
+    (g,) = autograd.grad(v.sum(), x, create_graph=True)
+    assert g.requires_grad
+    np.testing.assert_allclose(g.array, 2 * np.cos(2 * X), rtol=1e-12)
+    (gg,) = autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.array, -4 * np.sin(2 * X), rtol=1e-12)
+
+
+def test_in_place_op_on_a_view_of_an_intermediate():
+    x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    a = x * 2
+    v = a[0]
+    v.sin_()
+    assert a.grad_fn.name == "CopySlices" and v.grad_fn.name == "AsStridedBackward0"
+    a.sum().backward()
+    np.testing.assert_allclose(x.grad.array, [2 * np.cos([2.0, 4.0]), [2.0, 2.0]], rtol=1e-6)
