@@ -135,6 +135,15 @@ class Function:
         self.inputs = (before,) + tuple(self.inputs[1:])
         del versions[0]
 
+    def track_written_output(self, target: Tensor) -> None:
+        """The result this node saved (Exp, Tanh, Relu, ...) now lives in `target`: check it against
+        target's version counter from now on, so that a later in-place op on target (or on a view or a
+        detached alias of it) makes backward refuse, as in PyTorch."""
+        versions = self.versions
+        if versions and versions[-1][0] == -1:
+            self.saved[-1] = target.array
+            versions[-1] = (-1, target._version, target._version[0])
+
     @property
     def next_functions(self) -> tuple:
         """PyTorch's (node, input_nr) pairs; input_nr is always 0 here (no multi-output nodes)."""

@@ -228,7 +228,8 @@ class Tensor:
         """Store an op's out-of-place result into this tensor's storage and take over its grad_fn.
 
         The op's node saved this tensor's array before the write; it keeps a clone of those values
-        instead (`Function.keep_input_before_write`), as PyTorch does."""
+        instead (`Function.keep_input_before_write`), and a saved result becomes this tensor, checked
+        against its version counter (`Function.track_written_output`), as in PyTorch."""
         out = result.array
         if out.dtype != self.array.dtype:
             if dtypes.from_numpy(out.dtype).category > self.dtype.category:
@@ -246,6 +247,8 @@ class Tensor:
             node.keep_input_before_write(self)  # the write must not change what backward reads
         self.array[...] = out
         self._version[0] += 1
+        if node is not None:
+            node.track_written_output(self)
         if self._base is not None and state.enabled and (result.requires_grad or self._base.requires_grad):
             from gradcli.engine.ops.shape import rebase_view
             rebase_view(self, result)

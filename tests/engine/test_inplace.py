@@ -124,3 +124,53 @@ def test_in_place_op_on_a_view_of_an_intermediate():
     assert a.grad_fn.name == "CopySlices" and v.grad_fn.name == "AsStridedBackward0"
     a.sum().backward()
     np.testing.assert_allclose(x.grad.array, [2 * np.cos([2.0, 4.0]), [2.0, 2.0]], rtol=1e-6)
+
+
+# -- a saved result is the written tensor itself ------------------------------------------------
+@pytest.mark.parametrize("method", ["exp_", "tanh_", "sigmoid_", "relu_", "sqrt_"])
+def test_a_later_write_invalidates_an_in_place_result_that_backward_needs(method):
+    """These ops save their result, which now lives in v: writing v again changes it (PyTorch refuses)."""
+    x = leaf()
+    v = x * 2 + 3
+    getattr(v, method)()
+    v.add_(1)
+    with pytest.raises(AutogradError, match="modified in place") as info:
+        v.sum().backward()
+    assert info.value.hint
+
+
+def test_a_write_through_a_detached_alias_is_seen_too():
+    x = leaf()
+    v = x * 0.5
+    v.exp_()
+    v.detach().mul_(2)
+    with pytest.raises(AutogradError, match="modified in place"):
+        v.sum().backward()
+
+
+def test_a_write_to_the_base_invalidates_a_result_saved_through_a_view():
+    x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    a = x * 0.5
+    a[0].exp_()
+    a.mul_(2)
+    with pytest.raises(AutogradError, match="modified in place"):
+        a.sum().backward()
+
+
+def test_an_in_place_result_alone_backpropagates_to_every_order():
+    x = leaf()
+    v = x * 0.5
+    v.exp_()
+    (g,) = autograd.grad(v.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.array, 0.5 * np.exp(0.5 * X), rtol=1e-12)
+    (gg,) = autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.array, 0.25 * np.exp(0.5 * X), rtol=1e-12)
+
+
+def test_reading_an_in_place_result_is_not_a_write():
+    x = leaf()
+    v = x * 2
+    v.tanh_()
+    y = (v * 3).sum() + v.sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.array, 4 * 2 * (1 - np.tanh(2 * X) ** 2), rtol=1e-12)
