@@ -174,3 +174,43 @@ def test_reading_an_in_place_result_is_not_a_write():
     y = (v * 3).sum() + v.sum()
     y.backward()
     np.testing.assert_allclose(x.grad.array, 4 * 2 * (1 - np.tanh(2 * X) ** 2), rtol=1e-12)
+
+
+# -- writes through a view of a 0-d tensor ------------------------------------------------------
+@pytest.mark.parametrize("make, write, expected", [
+    (lambda s: s.unsqueeze(0), lambda u: u.mul_(2), 2.0),
+    (lambda s: s.unsqueeze(0).unsqueeze(1), lambda u: u.sin_(), np.cos(2.0)),
+    (lambda s: s.view(1, 1), lambda u: u.add_(1), 1.0),
+    (lambda s: s.unsqueeze(0), lambda u: u.__setitem__(0, 5.0), 0.0),
+    (lambda s: s.unsqueeze(0)[0:0], lambda u: u.mul_(2), 1.0),  # an empty view: nothing is written
+])
+def test_in_place_write_through_a_view_of_a_0d_intermediate(make, write, expected):
+    """NumPy allows no integer index on a 0-d array: this used to end in a raw NumPy ValueError."""
+    x = tensor(2.0, requires_grad=True, dtype=TORCH["float64"])
+    s = x * 1
+    u = make(s)
+    write(u)
+    assert s.grad_fn.name == "CopySlices" and u.grad_fn.name == "AsStridedBackward0"
+    s.backward()
+    np.testing.assert_allclose(x.grad.array, expected, rtol=1e-12)
+
+
+def test_gradient_of_a_written_view_of_a_0d_tensor_to_second_order():
+    x = tensor(2.0, requires_grad=True, dtype=TORCH["float64"])
+    u = (x * 3).unsqueeze(0)
+    u.mul_(x)  # u = 3x²
+    (g,) = autograd.grad((u * u * u).sum(), x, create_graph=True)  # d(27x⁶) = 162x⁵
+    np.testing.assert_allclose(g.array, 162 * 2.0 ** 5)
+    (gg,) = autograd.grad(g, x)
+    np.testing.assert_allclose(gg.array, 810 * 2.0 ** 4)
+
+
+def test_second_order_through_a_written_transposed_view():
+    x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, dtype=TORCH["float64"])
+    v = (x * 2).t()
+    v.mul_(3)  # v = 6 xᵀ
+    (g,) = autograd.grad((v * v * v).sum(), x, create_graph=True)
+    xv = x.array
+    np.testing.assert_allclose(g.array, 3 * 216 * xv ** 2)
+    (gg,) = autograd.grad((g * g).sum(), x)
+    np.testing.assert_allclose(gg.array, 2 * (648 * xv ** 2) * 1296 * xv)

@@ -618,17 +618,36 @@ class IndexGrad(Function):
 
 
 class AsStrided(Function):
-    """The new grad_fn of a view written in place: its elements, read from the updated base."""
+    """The new grad_fn of a view written in place: its elements, read from the updated base.
+
+    Elements are named by their flat (C-order) positions in the base, which also works for a
+    0-d base, where NumPy allows no integer index."""
 
     name = "AsStridedBackward0"
     rule = ("∂ view(u)/∂u = 1 at the view's elements",)
 
-    def forward(self, base, key, current):
-        self.in_shape, self.key = base.shape, key
-        return current
+    def forward(self, base, positions, current=None):
+        self.in_shape, self.positions = base.shape, positions
+        return base.reshape(-1)[positions] if current is None else current  # current: the view itself
 
     def backward(self, g, base):
-        return (IndexGrad.call(g, shape=self.in_shape, key=self.key),)
+        return (AsStridedGrad.call(g, shape=self.in_shape, positions=self.positions),)
+
+
+class AsStridedGrad(Function):
+    """AsStrided's backward as an op: g added at the positions, in zeros of the base's shape."""
+
+    name = "AsStridedBackwardBackward0"
+    rule = ("∂/∂g = 1 at the view's elements",)
+
+    def forward(self, g, shape, positions):
+        self.positions = positions
+        out = np.zeros(math.prod(shape), dtype=g.dtype)
+        np.add.at(out, positions, g)  # an expanded view repeats positions: their gradients add up
+        return out.reshape(shape)
+
+    def backward(self, gg, g):
+        return (AsStrided.call(gg, positions=self.positions),)
 
 
 # -- indexing: reading ---------------------------------------------------------------------------
@@ -1023,9 +1042,21 @@ def _rebase(x: Tensor, value, key, adv) -> None:
     a = x.array
     pos = _positions_in_base(a, base.array)
     region_pos = pos[key] if adv is None else pos[key][adv]
-    base_key = np.unravel_index(region_pos, base.array.shape)
+    base_key = _index_in_base(region_pos, base.array.shape)
     _take_over(base, CopySlices.apply(base, value, key=(Ellipsis,), adv=base_key))
-    _take_over(x, AsStrided.apply(base, key=np.unravel_index(pos, base.array.shape), current=a))
+    _take_over(x, AsStrided.apply(base, positions=pos, current=a))
+
+
+def _index_in_base(positions: np.ndarray, base_shape) -> tuple:
+    """The NumPy index that reads the elements at flat `positions` of an array of `base_shape`, in the
+    shape of `positions`. A 0-d base allows only None and booleans, so there a written region (one
+    element or none: a writable view of one element holds at most one) is None per size-1 dimension,
+    and a False for an empty one."""
+    if base_shape:
+        return np.unravel_index(positions, base_shape)
+    if positions.size:
+        return (None,) * positions.ndim
+    return (np.False_,) + (None,) * max(positions.ndim - 1, 0)  # its other sizes do not matter: nothing is read
 
 
 def _take_over(x: Tensor, result: Tensor) -> None:
