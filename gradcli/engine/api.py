@@ -74,6 +74,7 @@ def _zero_(self):
         return self.write_inplace(ew.mul(self, 0))
     self.array[...] = 0
     self._version[0] += 1
+    self.refresh_views()
     return self
 
 
@@ -83,6 +84,7 @@ def _fill_(self, value):
         value = value.item()
     self.array[...] = value
     self._version[0] += 1
+    self.refresh_views()
     return self
 
 
@@ -93,6 +95,7 @@ def _random_(sampler):
         self.array[...] = sampler(random.default_generator, self.array.shape, *args,
                                   dtype=self.array.dtype, **kw)
         self._version[0] += 1
+        self.refresh_views()
         return self
     return method
 

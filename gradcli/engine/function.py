@@ -125,15 +125,22 @@ class Function:
         """The write into `target` would overwrite the first input this node saved, and with it what
         backward needs: PyTorch saves a clone of it instead (`original_self`), which no later write can
         reach. Only the saved first input is cloned: another input that is `target` itself (`v.mul_(v)`)
-        stays checked against target's version, so its backward refuses, as PyTorch's does."""
+        stays checked against target's version, so its backward refuses, as PyTorch's does.
+
+        A first input that backward does not read (`v.mul_(2)`: only the factor is needed) is not kept
+        at all: the node holds no reference to target, which would keep a view (and the graph of what
+        it was before the write) alive and listed on its storage (ops.shape.refresh_views)."""
         versions = self.versions
-        if not versions or versions[0][0] != 0 or self.inputs[0] is not target:
+        if versions is None or self.inputs[0] is not target:
             return
-        from gradcli.engine.ops.elementwise import Clone  # ops import this module: load on use
-        before = Clone.apply(target)  # PyTorch's CloneBackward0, which create_graph differentiates through
+        if versions and versions[0][0] == 0:
+            from gradcli.engine.ops.elementwise import Clone  # ops import this module: load on use
+            before = Clone.apply(target)  # PyTorch's CloneBackward0, which create_graph differentiates through
+            del versions[0]
+        else:
+            before = Tensor(self.saved[0])  # a stand-in without a graph: never read
         self.saved[0] = before.array
         self.inputs = (before,) + tuple(self.inputs[1:])
-        del versions[0]
 
     def track_written_output(self, target: Tensor) -> None:
         """The result this node saved (Exp, Tanh, Relu, ...) now lives in `target`: check it against

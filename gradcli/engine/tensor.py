@@ -59,6 +59,7 @@ class Tensor:
         self.grad_fn = grad_fn
         self._grad = None
         self.name = None  # the variable it was first bound to, for diagrams
+        # [write count, weakrefs to the float views of the storage], shared by every alias of the storage
         self._version = [0] if version is None else version
         self._accumulator = None
         self._retains_grad = False
@@ -153,6 +154,18 @@ class Tensor:
             return
         self._retains_grad = True
         self.grad_fn.retained = weakref.ref(self)
+
+    def take_over(self, node) -> None:
+        """Make `node`, which recorded a write into this tensor, its grad_fn. A retain_grad() moves to it,
+        as in PyTorch: .grad is the gradient of the tensor as it is now."""
+        old = self.grad_fn
+        self.grad_fn = node
+        node.output = weakref.ref(self)
+        self.requires_grad = True
+        if self._retains_grad:
+            if old is not None:
+                old.retained = None
+            node.retained = weakref.ref(self)
 
     def detach(self) -> "Tensor":
         return Tensor(self.array, version=self._version)
@@ -251,10 +264,16 @@ class Tensor:
             node.track_written_output(self)
         if self._base is not None and state.enabled and (result.requires_grad or self._base.requires_grad):
             from gradcli.engine.ops.shape import rebase_view
-            rebase_view(self, result)
+            rebase_view(self, result)  # refreshes the other views too
             return self
         if result.grad_fn is not None:
-            self.grad_fn = result.grad_fn
-            self.grad_fn.output = weakref.ref(self)
-            self.requires_grad = True
+            self.take_over(result.grad_fn)
+        self.refresh_views()
         return self
+
+    def refresh_views(self) -> None:
+        """After a write into this tensor's storage that recorded no view write: its views' grad_fns no
+        longer describe their values; each gets a new one (ops.shape.refresh_views)."""
+        if len(self._version) > 1:
+            from gradcli.engine.ops.shape import refresh_views
+            refresh_views(self._version)

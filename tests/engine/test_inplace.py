@@ -214,3 +214,142 @@ def test_second_order_through_a_written_transposed_view():
     np.testing.assert_allclose(g.array, 3 * 216 * xv ** 2)
     (gg,) = autograd.grad((g * g).sum(), x)
     np.testing.assert_allclose(gg.array, 2 * (648 * xv ** 2) * 1296 * xv)
+
+
+# -- a write into the storage of a view gives the view a new grad_fn -------------------------------
+def _x22():
+    return tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+
+
+@pytest.mark.parametrize("make", [lambda a: a.t(), lambda a: a.t().unsqueeze(0), lambda a: a[0],
+                                  lambda a: a.reshape(4), lambda a: a.expand(2, 2, 2), lambda a: a[:, 1:]])
+def test_an_in_place_op_on_the_base_reaches_its_views(make):
+    """The example that gave a silently wrong gradient: the view's old TBackward0 led to `a` before mul_."""
+    x = _x22()
+    a = x * 2
+    v = make(a)
+    a.mul_(3)
+    assert v.grad_fn.name == "AsStridedBackward0"
+    assert v.grad_fn.next_functions[0][0] is a.grad_fn  # MulBackward0 of the mul_
+    v.sum().backward()
+    counts = np.zeros(4)  # how often the view shows each element of a
+    np.add.at(counts, make(tensor([[0.0, 1.0], [2.0, 3.0]])).array.astype(int).ravel(), 1)
+    np.testing.assert_allclose(x.grad.array, 6 * counts.reshape(2, 2))
+
+
+def test_a_write_through_one_view_reaches_the_others():
+    x = _x22()
+    a = x * 2
+    v = a.t()
+    u = a[0]
+    u.mul_(3)
+    assert a.grad_fn.name == "CopySlices" and u.grad_fn.name == "AsStridedBackward0"
+    assert v.grad_fn.name == "AsStridedBackward0" and v.grad_fn.next_functions[0][0] is a.grad_fn
+    v.sum().backward()
+    np.testing.assert_allclose(x.grad.array, [[6.0, 6.0], [2.0, 2.0]])
+
+
+def test_a_write_through_a_view_reaches_views_of_that_view():
+    x = _x22()
+    a = x * 2
+    v = a.t()
+    w = v.unsqueeze(0)
+    v.mul_(3)
+    assert w.grad_fn.name == "AsStridedBackward0"
+    (w * x.t()).sum().backward()
+    np.testing.assert_allclose(x.grad.array, 12 * x.array)
+
+
+def test_a_write_through_a_detached_alias_reaches_the_views():
+    """The values changed behind autograd's back: the gradient is the view's, the node is new."""
+    x = _x22()
+    a = x * 2
+    v = a.t()
+    a.detach().mul_(3)
+    assert v.grad_fn.name == "AsStridedBackward0" and v.grad_fn.next_functions[0][0].name == "MulBackward0"
+    v.sum().backward()
+    np.testing.assert_allclose(x.grad.array, np.full((2, 2), 2.0))
+
+
+def test_setitem_on_the_base_reaches_its_views():
+    x = _x22()
+    a = x * 2
+    v = a[1]
+    a[0] = x[1] * 5
+    assert v.grad_fn.name == "AsStridedBackward0"
+    (v * v).sum().backward()
+    np.testing.assert_allclose(x.grad.array, [[0.0, 0.0], [8 * 3.0, 8 * 4.0]])
+
+
+@pytest.mark.parametrize("write", [lambda a, v: a.mul_(3), lambda a, v: v.mul_(3), lambda a, v: a.__setitem__(0, 7.0),
+                                   lambda a, v: a.fill_(1.0), lambda a, v: a.zero_()])
+def test_writes_under_no_grad_also_give_views_a_new_node(write):
+    x = _x22()
+    a = x * 2
+    v = a.t()
+    with TORCH["no_grad"]():
+        write(a, v)
+    assert v.grad_fn.name == "AsStridedBackward0" and v.grad_fn.next_functions[0][0] is a.grad_fn
+    v.sum().backward()
+    np.testing.assert_allclose(x.grad.array, np.full((2, 2), 2.0))
+
+
+def test_a_view_of_a_leaf_written_under_no_grad():
+    x = _x22()
+    v = x.t()
+    with TORCH["no_grad"]():
+        x.mul_(3)
+    assert v.grad_fn.name == "AsStridedBackward0" and v.grad_fn.next_functions[0][0].name == "AccumulateGrad"
+    v.sum().backward()
+    np.testing.assert_allclose(x.grad.array, np.ones((2, 2)))
+
+
+def test_a_view_of_a_constant_requires_grad_once_the_base_does():
+    c = TORCH["zeros"](2, 2)
+    v = c.t()
+    w = _x22()
+    c.add_(w)
+    assert v.requires_grad and v.grad_fn.name == "AsStridedBackward0"
+    (v * v).sum().backward()
+    np.testing.assert_allclose(w.grad.array, 2 * w.array)
+
+
+def test_retain_grad_moves_to_the_new_node_of_a_view():
+    x = _x22()
+    a = x * 2
+    v = a.t()
+    v.retain_grad()
+    a.mul_(3)
+    (v * v).sum().backward()
+    np.testing.assert_allclose(v.grad.array, 2 * v.array)
+    np.testing.assert_allclose(x.grad.array, 2 * 36 * x.array)
+
+
+def test_consumers_that_saved_a_view_still_refuse():
+    x = _x22()
+    a = x * 2
+    v = a.t()
+    y = v * v
+    a.mul_(3)
+    with pytest.raises(AutogradError, match="modified in place"):
+        y.sum().backward()
+
+
+def test_views_of_an_expanded_0d_tensor_after_a_write():
+    x = tensor(2.0, requires_grad=True)
+    s = x * 3
+    u = s.expand(3)
+    s.unsqueeze(0).mul_(2)
+    assert u.grad_fn.name == "AsStridedBackward0"
+    u.sum().backward()
+    np.testing.assert_allclose(x.grad.array, 18.0)
+
+
+def test_retain_grad_moves_to_the_node_of_an_in_place_op():
+    """.grad is the gradient of the tensor as it is after the write, as in PyTorch."""
+    x = leaf()
+    v = x * 2
+    v.retain_grad()
+    v.mul_(3)
+    (v * v).sum().backward()
+    np.testing.assert_allclose(v.grad.array, 2 * 6 * X)
