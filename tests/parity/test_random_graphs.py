@@ -12,8 +12,6 @@ RG_SKIP_KNOWN=0 (include the known mismatches below; by default they are left ou
 
 Known mismatches (gradcli vs torch 2.x), found by this test:
   1. (fixed in 21bd4a4) autograd.grad(out, [v]) with v.retain_grad(): torch fills v.grad, gradcli did not.
-  3. create_graph=True through relu: torch's gradient requires grad, gradcli's does not (so a
-     backward of a function of it raises in gradcli only).
   4. A backward that fails part-way (in both): torch runs AccumulateGrad nodes first, so leaves reached
      before the failure have .grad in torch but not in gradcli (which orders them by creation).
 Left out as not comparable (floating point, not bugs): amax (ties), saturated float32 tanh/sigmoid,
@@ -100,11 +98,9 @@ def gen_program(draw, dtype):
     n_ops = draw(st.integers(3, 15))
     for j in range(n_ops):
         name = f"v{j}"
-        # known mismatch 3: RG_SKIP_KNOWN=1 leaves relu out
-        unary = [u for u in UNARY if not (SKIP_KNOWN and u == "relu")
-                 # amax is left out: its gradient jumps at ties, and x - (x + s) style cancellations make
-                 # near-ties whose winner depends on the last bit (numpy's vs torch's summation order / sin)
-                 and u != "amax"]
+        # amax is left out: its gradient jumps at ties, and x - (x + s) style cancellations make
+        # near-ties whose winner depends on the last bit (numpy's vs torch's summation order / sin)
+        unary = [u for u in UNARY if u != "amax"]
         kind = draw(st.sampled_from(unary + BINARY * 3 + (["inplace"] if INPLACE else [])))
         a = vals[draw(st.integers(0, len(vals) - 1))]
         A_, sh, B = a.name, a.shape, a.bound
