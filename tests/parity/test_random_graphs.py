@@ -241,7 +241,7 @@ def gen_example(draw, dtype):
     lines.append("out = " + " + ".join(f"{s.name}.{draw(st.sampled_from(['sum', 'mean']))}()" for s in sinks))
     lines.append("R['out'] = out")
 
-    scenario = draw(st.sampled_from("abcde"))
+    scenario = draw(st.sampled_from("abcdef"))
     grad_targets = []  # values passed as autograd.grad inputs
     rec_leaves = lambda tag: [f"R['{tag}.grad.{v.name}'] = {v.name}.grad" for v in leaves]  # noqa: E731
     rec_ret = lambda tag: [f"R['{tag}.rgrad.{v.name}'] = {v.name}.grad" for v in retained]  # noqa: E731
@@ -275,6 +275,11 @@ def gen_example(draw, dtype):
     elif scenario == "d":
         body += ["step('backward1', lambda: out.backward(retain_graph=True))"] + rec_leaves("d1") + rec_ret("d1")
         body += ["step('backward2', lambda: out.backward(retain_graph=True))"] + rec_leaves("d2") + rec_ret("d2")
+    elif scenario == "f":  # backward(inputs=...): only these get .grad (a non-leaf one through retain_grad)
+        targets = draw(st.lists(st.sampled_from(rg_vals), min_size=1, max_size=3, unique_by=lambda v: v.name))
+        tl = ", ".join(v.name for v in targets)
+        body += [f"step('backward', lambda: out.backward(inputs=[{tl}]))"] + rec_leaves("f") + rec_ret("f")
+        body += [f"R['f.input.{v.name}'] = {v.name}.grad" for v in targets if not v.leaf]
     else:
         pool = [v for v in leaves if v.rg] + [v for v in inter if v.rg and draw(st.integers(0, 3)) == 0]
         targets = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique_by=lambda v: v.name))
