@@ -190,9 +190,13 @@ def _run_many(roots, retain, create_graph, capture):
                     _accumulate(t, g, create_graph, retained=True)
             if needed is not None and node not in needed:
                 continue
-            grads = node.run_backward(g, create_graph, not retain)
-            if anomaly:
-                _check_grads(node, grads)
+            try:
+                grads = node.run_backward(g, create_graph, not retain)
+                if anomaly:
+                    _check_grads(node, grads)
+            except Exception:
+                _run_ready_leaves(node, heap, buffers, capture, needed, create_graph)
+                raise
             for nxt, gi in zip(node.next_nodes, grads):
                 if nxt is None or gi is None or needed is not None and nxt not in needed and nxt not in capture:
                     continue
@@ -202,6 +206,28 @@ def _run_many(roots, retain, create_graph, capture):
                     heappush(heap, (-nxt.seq, nxt))
                 else:
                     buffers[nxt] = old + gi
+
+
+def _run_ready_leaves(failed, heap, buffers, capture, needed, create_graph) -> None:
+    """A node's backward failed: do what PyTorch had done by then. Its engine runs an AccumulateGrad
+    node as soon as all its inputs are in, before any other node (the order of the others is the one
+    here), so every leaf whose gradient was complete when the failing node was reached has its .grad.
+    A pending leaf is complete unless a node yet to run (the failed one, one waiting, or one below
+    them) feeds it. Costs nothing unless a backward fails."""
+    waiting = [failed] + [n for _, n in heap if type(n) is not AccumulateGrad and (needed is None or n in needed)]
+    fed = set()
+    while waiting:
+        for child in waiting.pop().next_nodes:
+            if child is not None and child not in fed:
+                fed.add(child)
+                if type(child) is not AccumulateGrad:
+                    waiting.append(child)
+    for _, node in sorted(heap, key=lambda item: item[0]):
+        if type(node) is AccumulateGrad and node not in fed:
+            if capture is None:
+                _accumulate(node.variable, buffers[node], create_graph)
+            elif node in capture:
+                capture[node] = buffers[node]
 
 
 def _leading_to(targets, roots) -> set:

@@ -193,3 +193,49 @@ def test_backward_inputs_errors(inputs, error, words):
         (x * x).sum().backward(inputs=inputs() if callable(inputs) else inputs)
     assert info.value.hint or error is ValueTypeError
     assert x.grad is None
+
+
+# -- a backward that fails part-way ------------------------------------------------------------------
+def _failing_graph():
+    """x's AccumulateGrad is made early (by a sin that out does not use); out's only use of x runs
+    before the node that fails (exp's result was changed in place)."""
+    x, y = _xy()
+    keep = x.sin()  # keeps x's AccumulateGrad (made here) alive
+    s = y.exp()
+    s.mul_(2)
+    return x, y, s.sum() + (x * 1.0).sum(), keep
+
+
+def test_a_failing_backward_has_filled_the_leaves_that_were_complete():
+    """PyTorch runs each AccumulateGrad node as soon as its gradient is complete, before other nodes."""
+    x, y, out, _ = _failing_graph()
+    with pytest.raises(AutogradError, match="modified in place"):
+        out.backward()
+    np.testing.assert_array_equal(x.grad.array, [1.0, 1.0])
+    assert y.grad is None
+
+
+def test_a_failing_backward_leaves_incomplete_leaves_alone():
+    x, y = _xy()
+    keep = x.sin()  # noqa: F841 - keeps x's AccumulateGrad (made here) alive
+    s = y.exp()
+    t = s * x  # x's gradient also comes through the node that fails
+    s.mul_(2)
+    with pytest.raises(AutogradError, match="modified in place"):
+        (t.sum() + (x * 1.0).sum()).backward()
+    assert x.grad is None and y.grad is None
+
+
+def test_a_failing_backward_with_inputs_fills_the_complete_ones():
+    x, y, out, _ = _failing_graph()
+    with pytest.raises(AutogradError):
+        out.backward(inputs=[x, y])
+    np.testing.assert_array_equal(x.grad.array, [1.0, 1.0])
+    assert y.grad is None
+
+
+def test_a_failing_autograd_grad_touches_no_grad():
+    x, y, out, _ = _failing_graph()
+    with pytest.raises(AutogradError):
+        autograd.grad(out, [x, y])
+    assert x.grad is None and y.grad is None

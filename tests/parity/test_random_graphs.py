@@ -7,13 +7,11 @@ libraries (only the names `tensor`, `grad`, `DT` differ), so a failing example's
 Runs against live torch (skipped without it), on a fixed set of examples so CI is repeatable
 (RG_RANDOM=1 draws fresh ones).
 
-Environment knobs: RG_EXAMPLES (examples per dtype, default 300), RG_INPLACE=0 (no in-place ops),
-RG_SKIP_KNOWN=0 (include the known mismatches below; by default they are left out).
+Environment knobs: RG_EXAMPLES (examples per dtype, default 200), RG_INPLACE=0 (no in-place ops).
 
-Known mismatches (gradcli vs torch 2.x), found by this test:
-  1. (fixed in 21bd4a4) autograd.grad(out, [v]) with v.retain_grad(): torch fills v.grad, gradcli did not.
-  4. A backward that fails part-way (in both): torch runs AccumulateGrad nodes first, so leaves reached
-     before the failure have .grad in torch but not in gradcli (which orders them by creation).
+The mismatches this test found (retain_grad in autograd.grad; in-place ops on intermediates, on
+views and their bases, on views of 0-d tensors; relu under create_graph; leaf gradients after a
+backward that fails part-way) are fixed, so no example is left out for them any more.
 Left out as not comparable (floating point, not bugs): amax (ties), saturated float32 tanh/sigmoid,
 large arguments to float32 sin/cos (MAX_BOUND).
 """
@@ -37,7 +35,6 @@ from gradcli.errors import GradcliError  # noqa: E402
 torch.set_num_threads(1)
 
 N_EXAMPLES = int(os.environ.get("RG_EXAMPLES", "200"))
-SKIP_KNOWN = os.environ.get("RG_SKIP_KNOWN", "1") == "1"  # leave out the known mismatches (docstring)
 INPLACE = os.environ.get("RG_INPLACE", "1") == "1"  # also generate in-place ops on intermediates
 RTOL = {"float64": 1e-6, "float32": 1e-4}
 CONSTS = (0.5, 1.5, 2.0, -1.25, 3.0, -0.75)
@@ -290,7 +287,7 @@ def gen_example(draw, dtype):
         body += ["s = sum((g * g).sum() + g.sum() for g in (gs or ()) if g is not None)",
                  "R['e.s'] = s if not isinstance(s, int) else None",
                  "step('backward2', lambda: s.backward()) if not isinstance(s, int) else None"] + rec_leaves("e") + rec_ret("e")
-    return lines, body, scenario, set()
+    return lines, body, scenario
 
 
 @st.composite
@@ -376,18 +373,11 @@ def compare(rg, rt, dtype):
 
 
 def check(dtype, ex):
-    lines, body, scenario, known = ex
+    lines, body, scenario = ex
     src = "\n".join(lines + ["# --- scenario " + scenario] + body)
     note(src)
     rg = run("gradcli", dtype, lines, body)
     rt = run("torch", dtype, lines, body)
-    if SKIP_KNOWN:
-        # known mismatch 4: after a backward that fails part-way (in both), the leaves that already got
-        # their .grad differ: torch runs AccumulateGrad nodes first, gradcli by creation order
-        if any(k.startswith("step.") and v == "raised" and rt.get(k) == "raised" for k, v in rg.items()):
-            known = known | {k for k in set(rg) | set(rt) if ".grad." in k or ".rgrad." in k}
-        rg = {k: v for k, v in rg.items() if k not in known}
-        rt = {k: v for k, v in rt.items() if k not in known}
     problems = compare(rg, rt, dtype)
     # scenario (b): autograd.grad must leave every leaf's .grad untouched
     if scenario == "b":
