@@ -37,7 +37,8 @@ TORCH.update(
 )
 
 AUTOGRAD = dict(grad=autograd.grad, gradcheck=lambda *args, **kw: _gradcheck()(*args, **kw), backward=lambda t, grad_tensors=None, retain_graph=None,
-                create_graph=False: autograd.backward(t, grad_tensors, retain_graph, create_graph),
+                create_graph=False, inputs=None: autograd.backward(t, grad_tensors, retain_graph, create_graph,
+                                                                   inputs),
                 no_grad=grad_mode.no_grad, enable_grad=grad_mode.enable_grad,
                 detect_anomaly=grad_mode.detect_anomaly, set_detect_anomaly=grad_mode.set_detect_anomaly,
                 is_anomaly_enabled=grad_mode.is_anomaly_enabled, set_grad_enabled=grad_mode.set_grad_enabled)
@@ -74,6 +75,7 @@ def _zero_(self):
         return self.write_inplace(ew.mul(self, 0))
     self.array[...] = 0
     self._version[0] += 1
+    self.refresh_views()
     return self
 
 
@@ -83,6 +85,7 @@ def _fill_(self, value):
         value = value.item()
     self.array[...] = value
     self._version[0] += 1
+    self.refresh_views()
     return self
 
 
@@ -93,6 +96,7 @@ def _random_(sampler):
         self.array[...] = sampler(random.default_generator, self.array.shape, *args,
                                   dtype=self.array.dtype, **kw)
         self._version[0] += 1
+        self.refresh_views()
         return self
     return method
 

@@ -16,17 +16,60 @@ from numpy import ndarray  # not np.ndarray in hot code: numpy's module __getatt
 from gradcli.engine.function import AccumulateGrad, Function, edge
 from gradcli.engine.grad_mode import set_grad_enabled, state
 from gradcli.engine.tensor import Tensor
-from gradcli.errors import AutogradError, GradcliWarning, NumericError, ShapeError, ValueTypeError
+from gradcli.errors import (ArgumentError, AutogradError, GradcliWarning, NumericError, ShapeError,
+                            ValueTypeError)
 
 
 def backward(output: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-    """Accumulate d(output)/d(leaf) into every leaf's `.grad` (a vector-Jacobian product with `gradient`)."""
+    """Accumulate d(output)/d(leaf) into every leaf's `.grad` (a vector-Jacobian product with `gradient`),
+    or, given `inputs`, only into theirs."""
     root, seed = _root(output, gradient, "backward()")
+    ins = None if inputs is None else _backward_inputs(inputs)
     retain = create_graph if retain_graph is None else retain_graph
     if create_graph:
         warnings.warn("backward(create_graph=True) makes each leaf's .grad part of the graph, which keeps the "
                       "graph alive; prefer autograd.grad(..., create_graph=True)", GradcliWarning, stacklevel=3)
-    _run_many([(root, seed)], retain, create_graph, capture=None)
+    if ins is None:
+        _run_many([(root, seed)], retain, create_graph, capture=None)
+        return
+    # PyTorch's backward(inputs=...): a non-leaf input gets .grad through retain_grad(), which stays set; a
+    # leaf's gradient is captured and accumulated; only the graph leading to the inputs is run.
+    capture = _BackwardInputs()
+    leaves = {}
+    for x in ins:
+        if x.grad_fn is not None:
+            x.retain_grad()
+        else:
+            leaves.setdefault(edge(x)[0], x)
+        capture.setdefault(edge(x)[0], None)
+    try:
+        _run_many([(root, seed)], retain, create_graph, capture)
+    finally:  # also after a failure part-way, like the AccumulateGrad nodes that had run in PyTorch
+        for node, x in leaves.items():
+            if capture[node] is not None:
+                _accumulate(x, capture[node], create_graph)
+
+
+class _BackwardInputs(dict):
+    """backward(inputs=...)'s capture: unlike autograd.grad's, the inputs' own nodes run too (PyTorch
+    marks them needed), so that their saved values are freed and checked the same way."""
+
+
+def _backward_inputs(inputs) -> list:
+    ins = [inputs] if isinstance(inputs, Tensor) else inputs
+    if not isinstance(ins, (list, tuple)):
+        raise ValueTypeError(f"backward() inputs must be a tensor or a sequence of tensors, not "
+                             f"{type(inputs).__name__}")
+    if not ins:
+        raise ArgumentError("backward() was given no inputs: inputs=[] would compute nothing",
+                            hint="leave inputs out to fill every leaf's .grad, or name the tensors to fill")
+    for i, x in enumerate(ins):
+        if not isinstance(x, Tensor):
+            raise ValueTypeError(f"backward() inputs must be tensors; input {i} is {type(x).__name__}")
+        if not x.requires_grad:
+            raise AutogradError(f"input {i} of backward() does not require grad, so it cannot get a .grad",
+                                hint="create it with requires_grad=True, or leave it out of inputs")
+    return list(ins)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False,
@@ -148,9 +191,13 @@ def _run_many(roots, retain, create_graph, capture):
                     _accumulate(t, g, create_graph, retained=True)
             if needed is not None and node not in needed:
                 continue
-            grads = node.run_backward(g, create_graph, not retain)
-            if anomaly:
-                _check_grads(node, grads)
+            try:
+                grads = node.run_backward(g, create_graph, not retain)
+                if anomaly:
+                    _check_grads(node, grads)
+            except Exception:
+                _run_ready_leaves(node, heap, buffers, capture, needed, create_graph)
+                raise
             for nxt, gi in zip(node.next_nodes, grads):
                 if nxt is None or gi is None or needed is not None and nxt not in needed and nxt not in capture:
                     continue
@@ -160,6 +207,28 @@ def _run_many(roots, retain, create_graph, capture):
                     heappush(heap, (nxt.seq, nxt))
                 else:
                     buffers[nxt] = old + gi
+
+
+def _run_ready_leaves(failed, heap, buffers, capture, needed, create_graph) -> None:
+    """A node's backward failed: do what PyTorch had done by then. Its engine runs an AccumulateGrad
+    node as soon as all its inputs are in, before any other node (the order of the others is the one
+    here), so every leaf whose gradient was complete when the failing node was reached has its .grad.
+    A pending leaf is complete unless a node yet to run (the failed one, one waiting, or one below
+    them) feeds it. Costs nothing unless a backward fails."""
+    waiting = [failed] + [n for _, n in heap if type(n) is not AccumulateGrad and (needed is None or n in needed)]
+    fed = set()
+    while waiting:
+        for child in waiting.pop().next_nodes:
+            if child is not None and child not in fed:
+                fed.add(child)
+                if type(child) is not AccumulateGrad:
+                    waiting.append(child)
+    for _, node in sorted(heap, key=lambda item: item[0]):
+        if type(node) is AccumulateGrad and node not in fed:
+            if capture is None:
+                _accumulate(node.variable, buffers[node], create_graph)
+            elif node in capture:
+                capture[node] = buffers[node]
 
 
 def _leading_to(targets, roots) -> set:
@@ -177,6 +246,8 @@ def _leading_to(targets, roots) -> set:
             if child is not None and (child in needed or child in targets):
                 needed.add(node)
                 break
+    if type(targets) is _BackwardInputs:
+        needed.update(node for node in targets if node in seen and type(node) is not AccumulateGrad)
     return needed
 
 

@@ -97,6 +97,37 @@ class Function:
         saved = [x.array if type(x) is Tensor else x for x in self.inputs]
         return saved + self.saved[len(saved):]
 
+    # -- in-place ops (`x.sin_()`: this node was recorded out of place, its result is then written into x) --
+    def keep_input_before_write(self, target: Tensor) -> None:
+        """The write into `target` would overwrite the first input this node saved, and with it what
+        backward needs: PyTorch saves a clone of it instead (`original_self`), which no later write can
+        reach. Only the saved first input is cloned: another input that is `target` itself (`v.mul_(v)`)
+        stays checked against target's version, so its backward refuses, as PyTorch's does.
+
+        A first input that backward does not read (`v.mul_(2)`: only the factor is needed) is not kept
+        at all: the node holds no reference to target, which would keep a view (and the graph of what
+        it was before the write) alive and listed on its storage (ops.shape.refresh_views)."""
+        versions = self.versions
+        if versions is None or self.inputs[0] is not target:
+            return
+        if versions and versions[0][0] == 0:
+            from gradcli.engine.ops.elementwise import Clone  # ops import this module: load on use
+            before = Clone.apply(target)  # PyTorch's CloneBackward0, which create_graph differentiates through
+            del versions[0]
+        else:
+            before = Tensor(self.saved[0])  # a stand-in without a graph: never read
+        self.saved[0] = before.array
+        self.inputs = (before,) + tuple(self.inputs[1:])
+
+    def track_written_output(self, target: Tensor) -> None:
+        """The result this node saved (Exp, Tanh, Relu, ...) now lives in `target`: check it against
+        target's version counter from now on, so that a later in-place op on target (or on a view or a
+        detached alias of it) makes backward refuse, as in PyTorch."""
+        versions = self.versions
+        if versions and versions[-1][0] == -1:
+            self.saved[-1] = target.array
+            versions[-1] = (-1, target._version, target._version[0])
+
     @property
     def next_functions(self) -> tuple:
         """PyTorch's (node, input_nr) pairs; input_nr is always 0 here (no multi-output nodes)."""

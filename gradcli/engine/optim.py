@@ -127,6 +127,7 @@ class SGD:
                     d = d + buf.array * a.dtype.type(momentum) if nesterov else buf.array
                 a += d * a.dtype.type(-lr)
                 p._version[0] += 1
+                p.refresh_views()
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:

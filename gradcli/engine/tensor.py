@@ -64,6 +64,7 @@ class Tensor:
         self.array = array
         self.requires_grad = requires_grad
         self.grad_fn = grad_fn
+        # [write count, weakrefs to the float views of the storage], shared by every alias of the storage
         self._version = [0] if version is None else version
         if base is not None:
             self._base = base
@@ -171,6 +172,18 @@ class Tensor:
         self._retains_grad = True
         self.grad_fn.retained = weakref.ref(self)
 
+    def take_over(self, node) -> None:
+        """Make `node`, which recorded a write into this tensor, its grad_fn. A retain_grad() moves to it,
+        as in PyTorch: .grad is the gradient of the tensor as it is now."""
+        old = self.grad_fn
+        self.grad_fn = node
+        node.output = weakref.ref(self)
+        self.requires_grad = True
+        if self._retains_grad:
+            if old is not None:
+                old.retained = None
+            node.retained = weakref.ref(self)
+
     def detach(self) -> "Tensor":
         return Tensor(self.array, version=self._version)
 
@@ -242,7 +255,11 @@ class Tensor:
                                 hint="do the update inside `with torch.no_grad():`, or clone() first")
 
     def write_inplace(self, result: "Tensor") -> "Tensor":
-        """Store an op's out-of-place result into this tensor's storage and take over its grad_fn."""
+        """Store an op's out-of-place result into this tensor's storage and take over its grad_fn.
+
+        The op's node saved this tensor's array before the write; it keeps a clone of those values
+        instead (`Function.keep_input_before_write`), and a saved result becomes this tensor, checked
+        against its version counter (`Function.track_written_output`), as in PyTorch."""
         out = result.array
         if out.dtype != self.array.dtype:
             if dtypes.from_numpy(out.dtype).category > self.dtype.category:
@@ -255,14 +272,25 @@ class Tensor:
         if not self.array.flags.writeable:
             raise AutogradError("this tensor is an expanded view whose elements share memory, so it "
                                 "cannot be written in place", hint="clone() it first")
+        node = result.grad_fn
+        if node is not None:
+            node.keep_input_before_write(self)  # the write must not change what backward reads
         self.array[...] = out
         self._version[0] += 1
+        if node is not None:
+            node.track_written_output(self)
         if self._base is not None and state.enabled and (result.requires_grad or self._base.requires_grad):
             from gradcli.engine.ops.shape import rebase_view
-            rebase_view(self, result)
+            rebase_view(self, result)  # refreshes the other views too
             return self
         if result.grad_fn is not None:
-            self.grad_fn = result.grad_fn
-            self.grad_fn.output = weakref.ref(self)
-            self.requires_grad = True
+            self.take_over(result.grad_fn)
+        self.refresh_views()
         return self
+
+    def refresh_views(self) -> None:
+        """After a write into this tensor's storage that recorded no view write: its views' grad_fns no
+        longer describe their values; each gets a new one (ops.shape.refresh_views)."""
+        if len(self._version) > 1:
+            from gradcli.engine.ops.shape import refresh_views
+            refresh_views(self._version)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from gradcli.engine import autograd
-from gradcli.engine.api import TORCH
+from gradcli.engine.api import AUTOGRAD, TORCH
 from gradcli.engine.tensor import Tensor
-from gradcli.errors import AutogradError
+from gradcli.errors import ArgumentError, AutogradError, GradcliWarning, ValueTypeError
 
 tensor = TORCH["tensor"]
 
@@ -83,3 +83,159 @@ def test_bool_floor_division_keeps_bool():
     a, b = tensor([True, False, True]), tensor([True, True, False])
     for op in (lambda: a // b, lambda: a % b, lambda: a ** b):
         assert op().array.dtype == np.bool_
+
+
+# -- backward(inputs=...) ---------------------------------------------------------------------------
+def _xy():
+    return tensor([1.0, 2.0], requires_grad=True), tensor([3.0, 4.0], requires_grad=True)
+
+
+def test_backward_inputs_fills_only_the_given_leaves():
+    x, y = _xy()
+    (x * y).sum().backward(inputs=[x])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 4.0])
+    assert y.grad is None
+
+
+@pytest.mark.parametrize("inputs", [lambda x: x, lambda x: (x,), lambda x: [x, x]])
+def test_backward_inputs_accepts_a_tensor_or_a_sequence(inputs):
+    x, _ = _xy()
+    z = (x * x).sum()
+    z.backward(inputs=inputs(x))
+    np.testing.assert_array_equal(x.grad.array, [2.0, 4.0])
+
+
+def test_backward_inputs_accumulates_like_backward():
+    x, _ = _xy()
+    (x * x).sum().backward(inputs=[x])
+    (x * x).sum().backward(inputs=[x])
+    np.testing.assert_array_equal(x.grad.array, [4.0, 8.0])
+
+
+def test_backward_inputs_gives_a_non_leaf_input_its_grad_and_stops_there():
+    """As in PyTorch: the non-leaf input retains its grad from now on; nothing below it is filled."""
+    x, y = _xy()
+    v = x * y
+    (v * v).sum().backward(inputs=[v])
+    np.testing.assert_array_equal(v.grad.array, [6.0, 16.0])
+    assert v.retains_grad and x.grad is None and y.grad is None
+
+
+def test_backward_inputs_runs_the_node_of_a_non_leaf_input():
+    """PyTorch runs (and so frees) the input's own node: a later backward through it is refused."""
+    x, y = _xy()
+    v = x * y
+    (v * v).sum().backward(inputs=[v])
+    with pytest.raises(AutogradError, match="freed"):
+        (v * 1.0).sum().backward()
+
+
+def test_backward_inputs_mixing_leaves_and_non_leaves():
+    x, y = _xy()
+    v = x * y
+    w = v.exp()
+    (w * v).sum().backward(inputs=[w, y])
+    xv, yv = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    vv = xv * yv
+    np.testing.assert_allclose(w.grad.array, vv, rtol=1e-6)
+    np.testing.assert_allclose(y.grad.array, (np.exp(vv) * vv + np.exp(vv)) * xv, rtol=1e-6)
+    assert x.grad is None
+
+
+def test_backward_inputs_fills_retained_tensors_on_the_way_only():
+    x, _ = _xy()
+    v = x * 2
+    v.retain_grad()
+    w = v * 3
+    w.retain_grad()
+    (w * w).sum().backward(inputs=[w])
+    assert v.grad is None  # below the input: not reached
+    np.testing.assert_array_equal(w.grad.array, [12.0, 24.0])
+
+
+def test_backward_inputs_with_the_output_itself():
+    x, _ = _xy()
+    z = (x * x).sum()
+    z.backward(inputs=[z])
+    np.testing.assert_array_equal(z.grad.array, 1.0)
+    assert x.grad is None
+
+
+def test_backward_inputs_with_an_unused_leaf_leaves_it_none():
+    x, y = _xy()
+    (x * x).sum().backward(inputs=[y])
+    assert x.grad is None and y.grad is None
+
+
+def test_backward_inputs_with_create_graph():
+    x, y = _xy()
+    with pytest.warns(GradcliWarning):
+        (x * x * y).sum().backward(inputs=[x], create_graph=True)
+    assert x.grad.requires_grad and y.grad is None
+    (gx,) = autograd.grad(x.grad.sum(), y)
+    np.testing.assert_array_equal(gx.array, [2.0, 4.0])
+
+
+def test_torch_autograd_backward_takes_inputs():
+    x, y = _xy()
+    AUTOGRAD["backward"]((x * y).sum(), inputs=[y])
+    assert x.grad is None
+    np.testing.assert_array_equal(y.grad.array, [1.0, 2.0])
+
+
+@pytest.mark.parametrize("inputs, error, words", [
+    ([], ArgumentError, "no inputs"), ([1.0], ValueTypeError, "float"), (3, ValueTypeError, "int"),
+    (lambda: [tensor([1.0])], AutogradError, "does not require grad"),
+])
+def test_backward_inputs_errors(inputs, error, words):
+    x, _ = _xy()
+    with pytest.raises(error, match=words) as info:
+        (x * x).sum().backward(inputs=inputs() if callable(inputs) else inputs)
+    assert info.value.hint or error is ValueTypeError
+    assert x.grad is None
+
+
+# -- a backward that fails part-way ------------------------------------------------------------------
+def _failing_graph():
+    """x's AccumulateGrad is made early (by a sin that out does not use); out's only use of x runs
+    before the node that fails (exp's result was changed in place)."""
+    x, y = _xy()
+    keep = x.sin()  # keeps x's AccumulateGrad (made here) alive
+    s = y.exp()
+    s.mul_(2)
+    return x, y, s.sum() + (x * 1.0).sum(), keep
+
+
+def test_a_failing_backward_has_filled_the_leaves_that_were_complete():
+    """PyTorch runs each AccumulateGrad node as soon as its gradient is complete, before other nodes."""
+    x, y, out, _ = _failing_graph()
+    with pytest.raises(AutogradError, match="modified in place"):
+        out.backward()
+    np.testing.assert_array_equal(x.grad.array, [1.0, 1.0])
+    assert y.grad is None
+
+
+def test_a_failing_backward_leaves_incomplete_leaves_alone():
+    x, y = _xy()
+    keep = x.sin()  # noqa: F841 - keeps x's AccumulateGrad (made here) alive
+    s = y.exp()
+    t = s * x  # x's gradient also comes through the node that fails
+    s.mul_(2)
+    with pytest.raises(AutogradError, match="modified in place"):
+        (t.sum() + (x * 1.0).sum()).backward()
+    assert x.grad is None and y.grad is None
+
+
+def test_a_failing_backward_with_inputs_fills_the_complete_ones():
+    x, y, out, _ = _failing_graph()
+    with pytest.raises(AutogradError):
+        out.backward(inputs=[x, y])
+    np.testing.assert_array_equal(x.grad.array, [1.0, 1.0])
+    assert y.grad is None
+
+
+def test_a_failing_autograd_grad_touches_no_grad():
+    x, y, out, _ = _failing_graph()
+    with pytest.raises(AutogradError):
+        autograd.grad(out, [x, y])
+    assert x.grad is None and y.grad is None

@@ -461,3 +461,37 @@ def _torch_chain(fn):
     if fn is None:
         return None
     return [type(fn).__name__, [_torch_chain(f) for f, _ in fn.next_functions]]
+
+
+# -- create_graph through relu and leaky_relu --------------------------------------------------------
+RELUS = {"relu": lambda x: F["relu"](x), "relu_method": lambda x: x.relu(), "relu_": lambda x: (x * 1).relu_(),
+         "leaky_relu": lambda x: F["leaky_relu"](x, 0.2)}
+RELU_NODES = {"relu": "ThresholdBackwardBackward0", "relu_method": "ThresholdBackwardBackward0",
+              "relu_": "MulBackward0", "leaky_relu": "LeakyReluBackwardBackward0"}  # relu_: then x * 1's
+
+
+@pytest.mark.parametrize("name", sorted(RELUS))
+def test_relu_gradient_requires_grad_under_create_graph(name):
+    """PyTorch's threshold_backward / leaky_relu_backward take the result (input) as an input, so the
+    gradient requires grad even with a constant incoming gradient; the second derivative is zero."""
+    x = t([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]], grad=True)
+    (g,) = api.AUTOGRAD["grad"](RELUS[name](x).sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name == RELU_NODES[name]
+    slope = 0.2 if name == "leaky_relu" else 0.0
+    np.testing.assert_allclose(g.array, np.where(x.array > 0, 1.0, slope))
+    (gg,) = api.AUTOGRAD["grad"](g.sum(), x)
+    np.testing.assert_array_equal(gg.array, np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("name", sorted(RELUS))
+def test_relu_second_and_third_order(name):
+    x = t([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]], grad=True)
+    slope = 0.2 if name == "leaky_relu" else 0.0
+    k = np.where(x.array > 0, 1.0, slope)
+    grad = api.AUTOGRAD["grad"]
+    (g,) = grad((RELUS[name](x) ** 3).sum(), x, create_graph=True)  # 3 k³ x²
+    np.testing.assert_allclose(g.array, 3 * k ** 3 * x.array ** 2)
+    (gg,) = grad(g.sum(), x, create_graph=True)
+    np.testing.assert_allclose(gg.array, 6 * k ** 3 * x.array)
+    (ggg,) = grad(gg.sum(), x)
+    np.testing.assert_allclose(ggg.array, 6 * k ** 3)

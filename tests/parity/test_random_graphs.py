@@ -7,20 +7,11 @@ libraries (only the names `tensor`, `grad`, `DT` differ), so a failing example's
 Runs against live torch (skipped without it), on a fixed set of examples so CI is repeatable
 (RG_RANDOM=1 draws fresh ones).
 
-Environment knobs: RG_EXAMPLES (examples per dtype, default 300), RG_INPLACE=0 (no in-place ops),
-RG_SKIP_KNOWN=0 (include the known mismatches below; by default they are left out).
+Environment knobs: RG_EXAMPLES (examples per dtype, default 200), RG_INPLACE=0 (no in-place ops).
 
-Known mismatches (gradcli vs torch 2.x), found by this test:
-  1. (fixed in 21bd4a4) autograd.grad(out, [v]) with v.retain_grad(): torch fills v.grad, gradcli did not.
-  2. sin_() on an intermediate: gradcli's backward fails "modified in place"; torch succeeds.
-  3. create_graph=True through relu: torch's gradient requires grad, gradcli's does not (so a
-     backward of a function of it raises in gradcli only).
-  4. A backward that fails part-way (in both): torch runs AccumulateGrad nodes first, so leaves reached
-     before the failure have .grad in torch but not in gradcli (which orders them by creation).
-  5. An in-place op on the base of a view (or a detach() alias of it): gradcli keeps the view's old
-     grad_fn, torch regenerates it -> silently wrong gradient in gradcli.
-  6. An in-place op on a view of a 0-d tensor: gradcli crashes with a numpy ValueError.
-  7. exp_/tanh_ then another in-place op on the same storage: torch refuses the backward, gradcli runs.
+The mismatches this test found (retain_grad in autograd.grad; in-place ops on intermediates, on
+views and their bases, on views of 0-d tensors; relu under create_graph; leaf gradients after a
+backward that fails part-way) are fixed, so no example is left out for them any more.
 Left out as not comparable (floating point, not bugs): amax (ties), saturated float32 tanh/sigmoid,
 large arguments to float32 sin/cos (MAX_BOUND).
 """
@@ -44,7 +35,6 @@ from gradcli.errors import GradcliError  # noqa: E402
 torch.set_num_threads(1)
 
 N_EXAMPLES = int(os.environ.get("RG_EXAMPLES", "200"))
-SKIP_KNOWN = os.environ.get("RG_SKIP_KNOWN", "1") == "1"  # leave out the known mismatches (docstring)
 INPLACE = os.environ.get("RG_INPLACE", "1") == "1"  # also generate in-place ops on intermediates
 RTOL = {"float64": 1e-6, "float32": 1e-4}
 CONSTS = (0.5, 1.5, 2.0, -1.25, 3.0, -0.75)
@@ -58,10 +48,8 @@ class Val:
     def __init__(self, name, shape, bound, rg, leaf):
         self.name, self.shape, self.bound, self.rg, self.leaf = name, shape, bound, rg, leaf
         self.inplaced = False
-        self.out_saved = False  # an in-place exp_/tanh_ was applied (its grad_fn saves the value)
         self.used = False
         self.base = None  # the root tensor this value is a view of (t/unsqueeze), if any
-        self.viewed = False  # some view of this value exists
 
 
 def _broadcast(s1, s2):
@@ -107,11 +95,9 @@ def gen_program(draw, dtype):
     n_ops = draw(st.integers(3, 15))
     for j in range(n_ops):
         name = f"v{j}"
-        # known mismatch 3: RG_SKIP_KNOWN=1 leaves relu out
-        unary = [u for u in UNARY if not (SKIP_KNOWN and u == "relu")
-                 # amax is left out: its gradient jumps at ties, and x - (x + s) style cancellations make
-                 # near-ties whose winner depends on the last bit (numpy's vs torch's summation order / sin)
-                 and u != "amax"]
+        # amax is left out: its gradient jumps at ties, and x - (x + s) style cancellations make
+        # near-ties whose winner depends on the last bit (numpy's vs torch's summation order / sin)
+        unary = [u for u in UNARY if u != "amax"]
         kind = draw(st.sampled_from(unary + BINARY * 3 + (["inplace"] if INPLACE else [])))
         a = vals[draw(st.integers(0, len(vals) - 1))]
         A_, sh, B = a.name, a.shape, a.bound
@@ -187,13 +173,9 @@ def gen_program(draw, dtype):
             expr, shape = f"{A_}.unsqueeze({d})", tuple(sh[:d]) + (1,) + tuple(sh[d:])
         elif kind == "detach":
             expr, rg = f"{A_}.detach()", False
-        elif kind == "inplace" and not (a.leaf and a.rg) and not (
-                SKIP_KNOWN and ((a.base or a).viewed or (a.base is not None and a.base.shape == ())
-                                or (a.base or a).out_saved)):
+        elif kind == "inplace" and not (a.leaf and a.rg):
             # an in-place op on an intermediate (or a constant leaf): the name keeps its value object.
-            # RG_SKIP_KNOWN=1 leaves out known mismatches 2 (sin_), 5 (base of a view), 6 (view of a
-            # 0-d tensor) and 7 (second in-place op after exp_/tanh_)
-            forms = ["mul_", "add_", "exp_", "tanh_"] + ([] if SKIP_KNOWN else ["sin_"])
+            forms = ["mul_", "add_", "exp_", "tanh_", "sin_"]
             form = draw(st.sampled_from(forms))
             if form in ("mul_", "add_"):
                 c = draw(st.sampled_from(CONSTS))
@@ -213,8 +195,10 @@ def gen_program(draw, dtype):
             lines.append(line)
             a.bound = new_bound
             a.inplaced = True
-            if form in ("exp_", "tanh_"):  # tracked on the storage's root: detach() aliases share it
-                (a.base or a).out_saved = True
+            root = a.base or a
+            for w in vals:  # the write changed some elements of every value sharing the storage
+                if w is not a and (w.base or w) is root:
+                    w.bound = max(w.bound, new_bound)
             continue
         if expr is not None and bound > MAX_BOUND[dtype]:
             expr = None
@@ -224,9 +208,7 @@ def gen_program(draw, dtype):
         lines.append(f"{name} = {expr}")
         a.used = True
         if kind in ("t", "unsqueeze") and expr.startswith(A_ + "." + kind):
-            root = a.base or a
-            root.viewed = True
-            view_base = root
+            view_base = a.base or a
         elif kind == "detach":  # shares storage (and version counter) with its source
             view_base = a.base or a
         else:
@@ -256,7 +238,7 @@ def gen_example(draw, dtype):
     lines.append("out = " + " + ".join(f"{s.name}.{draw(st.sampled_from(['sum', 'mean']))}()" for s in sinks))
     lines.append("R['out'] = out")
 
-    scenario = draw(st.sampled_from("abcde"))
+    scenario = draw(st.sampled_from("abcdef"))
     grad_targets = []  # values passed as autograd.grad inputs
     rec_leaves = lambda tag: [f"R['{tag}.grad.{v.name}'] = {v.name}.grad" for v in leaves]  # noqa: E731
     rec_ret = lambda tag: [f"R['{tag}.rgrad.{v.name}'] = {v.name}.grad" for v in retained]  # noqa: E731
@@ -290,6 +272,11 @@ def gen_example(draw, dtype):
     elif scenario == "d":
         body += ["step('backward1', lambda: out.backward(retain_graph=True))"] + rec_leaves("d1") + rec_ret("d1")
         body += ["step('backward2', lambda: out.backward(retain_graph=True))"] + rec_leaves("d2") + rec_ret("d2")
+    elif scenario == "f":  # backward(inputs=...): only these get .grad (a non-leaf one through retain_grad)
+        targets = draw(st.lists(st.sampled_from(rg_vals), min_size=1, max_size=3, unique_by=lambda v: v.name))
+        tl = ", ".join(v.name for v in targets)
+        body += [f"step('backward', lambda: out.backward(inputs=[{tl}]))"] + rec_leaves("f") + rec_ret("f")
+        body += [f"R['f.input.{v.name}'] = {v.name}.grad" for v in targets if not v.leaf]
     else:
         pool = [v for v in leaves if v.rg] + [v for v in inter if v.rg and draw(st.integers(0, 3)) == 0]
         targets = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique_by=lambda v: v.name))
@@ -300,7 +287,7 @@ def gen_example(draw, dtype):
         body += ["s = sum((g * g).sum() + g.sum() for g in (gs or ()) if g is not None)",
                  "R['e.s'] = s if not isinstance(s, int) else None",
                  "step('backward2', lambda: s.backward()) if not isinstance(s, int) else None"] + rec_leaves("e") + rec_ret("e")
-    return lines, body, scenario, set()
+    return lines, body, scenario
 
 
 @st.composite
@@ -386,18 +373,11 @@ def compare(rg, rt, dtype):
 
 
 def check(dtype, ex):
-    lines, body, scenario, known = ex
+    lines, body, scenario = ex
     src = "\n".join(lines + ["# --- scenario " + scenario] + body)
     note(src)
     rg = run("gradcli", dtype, lines, body)
     rt = run("torch", dtype, lines, body)
-    if SKIP_KNOWN:
-        # known mismatch 4: after a backward that fails part-way (in both), the leaves that already got
-        # their .grad differ: torch runs AccumulateGrad nodes first, gradcli by creation order
-        if any(k.startswith("step.") and v == "raised" and rt.get(k) == "raised" for k, v in rg.items()):
-            known = known | {k for k in set(rg) | set(rt) if ".grad." in k or ".rgrad." in k}
-        rg = {k: v for k, v in rg.items() if k not in known}
-        rt = {k: v for k, v in rt.items() if k not in known}
     problems = compare(rg, rt, dtype)
     # scenario (b): autograd.grad must leave every leaf's .grad untouched
     if scenario == "b":

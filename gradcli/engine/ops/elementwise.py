@@ -343,7 +343,24 @@ class Relu(Function):
         return np.maximum(a, 0).astype(a.dtype, copy=False)
 
     def backward(self, g, a, out):
-        return (g * (out > 0),)
+        return (ReluGrad.call(g, out),)
+
+
+class ReluGrad(Function):
+    """Relu's backward as an op (PyTorch's threshold_backward(g, result, 0)). Under create_graph it
+    takes the result as an input, with a zero derivative, so the gradient requires grad whenever the
+    result does, as in PyTorch; a bare `g * mask` would lose that."""
+
+    name = "ThresholdBackwardBackward0"
+    grows = False
+    saves = (1,)
+    rule = ("∂/∂g = 1 where relu(u) > 0", "∂/∂relu(u) = 0")
+
+    def forward(self, g, out):
+        return g * (out > 0)
+
+    def backward(self, gg, g, out):
+        return ReluGrad.call(gg, out), gg * 0
 
 
 class Abs(Function):

@@ -590,7 +590,24 @@ class LeakyRelu(Function):
         return np.where(a > 0, a, a * negative_slope).astype(a.dtype, copy=False)
 
     def backward(self, g, a):
-        return (Where.call(a > 0, g, g * self.slope),)
+        return (LeakyReluGrad.call(g, a, negative_slope=self.slope),)
+
+
+class LeakyReluGrad(Function):
+    """LeakyRelu's backward as an op, with the input as an input (zero derivative), so that under
+    create_graph the gradient requires grad as PyTorch's does (see elementwise.ReluGrad)."""
+
+    name = "LeakyReluBackwardBackward0"
+    grows = False
+    saves = (1,)
+    rule = ("∂/∂g = 1 where u > 0, slope elsewhere", "∂/∂u = 0")
+
+    def forward(self, g, a, negative_slope):
+        self.slope = negative_slope
+        return np.where(a > 0, g, g * negative_slope).astype(g.dtype, copy=False)
+
+    def backward(self, gg, g, a):
+        return LeakyReluGrad.call(gg, a, negative_slope=self.slope), gg * 0
 
 
 class Softplus(Function):

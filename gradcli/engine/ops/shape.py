@@ -25,7 +25,7 @@ import numpy as np
 from gradcli.engine import limits
 from gradcli.engine.dtypes import result_dtype
 from gradcli.engine.function import Function
-from gradcli.engine.grad_mode import state
+from gradcli.engine.grad_mode import set_grad_enabled, state
 from gradcli.engine.ops.elementwise import Clone, ToCopy, Where
 from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import (ArgumentError, AutogradError, GradcliWarning, IndexOutOfRange, ShapeError,
@@ -54,7 +54,20 @@ def _share(out: Tensor, t: Tensor) -> Tensor:
     out._version = t._version
     base = t._base
     out._base = t if base is None else base
+    if out.array.dtype.kind == "f":  # only float tensors take part in autograd
+        _track(out)
     return out
+
+
+def _track(view: Tensor) -> None:
+    """List a view on its storage's version counter, `[count, weakref to a view, ...]`, which every alias
+    of the storage shares (views, the base, detach()): a write through any of them can then give the
+    view a new grad_fn (`refresh_views`)."""
+    counter = view._version
+    counter.append(weakref.ref(view))
+    n = len(counter)
+    if n > 16 and not n & (n - 1):  # at each power of two, forget the views that are gone (amortised O(1))
+        counter[1:] = [r for r in counter[1:] if r() is not None]
 
 
 def _nd(g):
@@ -618,17 +631,48 @@ class IndexGrad(Function):
 
 
 class AsStrided(Function):
-    """The new grad_fn of a view written in place: its elements, read from the updated base."""
+    """The new grad_fn of a view after a write into its storage: its elements, read from the base.
+
+    Elements are named by their flat (C-order) positions in the base, which also works for a
+    0-d base, where NumPy allows no integer index. For a view (`view`, its own array) they are
+    found when backward first needs them: a write gives every live view of the storage a node."""
 
     name = "AsStridedBackward0"
     rule = ("∂ view(u)/∂u = 1 at the view's elements",)
 
-    def forward(self, base, key, current):
-        self.in_shape, self.key = base.shape, key
-        return current
+    def forward(self, base, positions=None, view=None):
+        self.in_shape = base.shape
+        if view is not None:
+            self._positions, self._arrays = positions, (view, base) if positions is None else None
+            return view
+        self._positions = positions
+        return base.reshape(-1)[positions]
+
+    @property
+    def positions(self) -> np.ndarray:
+        if self._positions is None:
+            self._positions = _positions_in_base(*self._arrays)
+            self._arrays = None
+        return self._positions
 
     def backward(self, g, base):
-        return (IndexGrad.call(g, shape=self.in_shape, key=self.key),)
+        return (AsStridedGrad.call(g, shape=self.in_shape, positions=self.positions),)
+
+
+class AsStridedGrad(Function):
+    """AsStrided's backward as an op: g added at the positions, in zeros of the base's shape."""
+
+    name = "AsStridedBackwardBackward0"
+    rule = ("∂/∂g = 1 at the view's elements",)
+
+    def forward(self, g, shape, positions):
+        self.positions = positions
+        out = np.zeros(math.prod(shape), dtype=g.dtype)
+        np.add.at(out, positions, g)  # an expanded view repeats positions: their gradients add up
+        return out.reshape(shape)
+
+    def backward(self, gg, g):
+        return (AsStrided.call(gg, positions=self.positions),)
 
 
 # -- indexing: reading ---------------------------------------------------------------------------
@@ -997,6 +1041,7 @@ def setitem(x, idx, value):
     value_grad = isinstance(value, Tensor) and value.requires_grad
     if not (state.enabled and a.dtype.kind == "f"
             and (value_grad or x.requires_grad or (base is not None and base.requires_grad))):
+        refresh_views(x._version)
         return
     if value_grad:
         value = _prepare_value(value, region_shape, advanced=adv is not None)
@@ -1008,6 +1053,7 @@ def setitem(x, idx, value):
         else:
             cls = Copy if isinstance(value, Tensor) and value.array.ndim else Fill
         _take_over(x, cls.apply(x, value, key=key, adv=adv))
+        refresh_views(x._version)
         return
     _rebase(x, value, key, adv)
 
@@ -1023,16 +1069,45 @@ def _rebase(x: Tensor, value, key, adv) -> None:
     a = x.array
     pos = _positions_in_base(a, base.array)
     region_pos = pos[key] if adv is None else pos[key][adv]
-    base_key = np.unravel_index(region_pos, base.array.shape)
+    base_key = _index_in_base(region_pos, base.array.shape)
     _take_over(base, CopySlices.apply(base, value, key=(Ellipsis,), adv=base_key))
-    _take_over(x, AsStrided.apply(base, key=np.unravel_index(pos, base.array.shape), current=a))
+    _take_over(x, AsStrided.apply(base, positions=pos, view=a))
+    refresh_views(x._version, skip=x)
+
+
+def _index_in_base(positions: np.ndarray, base_shape) -> tuple:
+    """The NumPy index that reads the elements at flat `positions` of an array of `base_shape`, in the
+    shape of `positions`. A 0-d base allows only None and booleans, so there a written region (one
+    element or none: a writable view of one element holds at most one) is None per size-1 dimension,
+    and a False for an empty one."""
+    if base_shape:
+        return np.unravel_index(positions, base_shape)
+    if positions.size:
+        return (None,) * positions.ndim
+    return (np.False_,) + (None,) * max(positions.ndim - 1, 0)  # its other sizes do not matter: nothing is read
 
 
 def _take_over(x: Tensor, result: Tensor) -> None:
     """x, written in place, becomes the output of the node that recorded the write."""
-    x.grad_fn = result.grad_fn
-    x.grad_fn.output = weakref.ref(x)
-    x.requires_grad = True
+    x.take_over(result.grad_fn)
+
+
+def refresh_views(counter: list, skip: Tensor | None = None) -> None:
+    """After a write into a storage (through the base, a view, or a detach() alias): each other live
+    view of it gets AsStridedBackward0 on its base's grad_fn as it is now, as PyTorch gives a view
+    whose version changed since its grad_fn was made. Its old grad_fn led to the base's old graph,
+    which no longer produced these values (`a.t()` then `a.mul_(3)`: the gradient must see the 3).
+
+    PyTorch does this lazily, when the view's grad_fn is next read; doing it at the write gives the
+    same graph (the base's grad_fn changes only by writes). The view written through (`skip`) already
+    has its new node; views of a base that does not require grad get none."""
+    if len(counter) == 1:
+        return
+    with set_grad_enabled(True):  # also after a write under no_grad(), as in PyTorch
+        for ref in counter[1:]:
+            v = ref()
+            if v is not None and v is not skip and v._base.requires_grad:
+                _take_over(v, AsStrided.apply(v._base, view=v.array))
 
 
 # -- extras: narrow, split, chunk, unbind, repeat -------------------------------------------------
