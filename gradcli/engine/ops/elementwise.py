@@ -8,8 +8,7 @@ again under create_graph), and the rule in symbols for the ledger.
 from __future__ import annotations
 
 import numpy as np
-# not np.X in hot code: numpy's module __getattr__ stops CPython caching the lookup
-from numpy import add as np_add, multiply as np_multiply, ndarray, subtract as np_subtract
+from numpy import ndarray  # not np.ndarray in hot code: numpy's module __getattr__ stops CPython caching it
 
 from gradcli.engine import dtypes, limits
 from gradcli.engine.dtypes import ARRAY_OUT, result_dtype
@@ -53,17 +52,28 @@ def broadcast_check(a, b):
     limits.check_shape(np.broadcast_shapes(sa, sb))  # refuse before NumPy allocates the result
 
 
-def binary(ufunc, a, b):
-    if type(a) is ndarray:  # the common cases first: same dtype and shape, or a float array and a float
-        dt = a.dtype
-        if type(b) is ndarray:
-            if b.dtype is dt and a.shape == b.shape:  # `is`: NumPy's built-in dtypes are singletons
-                out = ufunc(a, b, out=ARRAY_OUT)
-                return out if out.dtype is dt else out.astype(dt)  # bool // bool is int8 in NumPy
-        elif type(b) is float and dt.kind == "f":
-            table = _weak_scalars.get(dt)
-            c = table.get(b) if table is not None else None
-            return ufunc(a, c if c is not None else _weak_scalar(b, dt), out=ARRAY_OUT)
+def binary(ufunc):
+    """The forward of an op that is one NumPy ufunc of two operands, with PyTorch's type promotion and
+    broadcasting checks. Most ops run one: the common cases (same dtype and shape; a float array and a
+    Python float) are decided here, in one call."""
+
+    def forward(self, a, b):
+        if type(a) is ndarray:
+            dt = a.dtype
+            if type(b) is ndarray:
+                if b.dtype is dt and a.shape == b.shape:  # `is`: NumPy's built-in dtypes are singletons
+                    out = ufunc(a, b, out=ARRAY_OUT)
+                    return out if out.dtype is dt else out.astype(dt)  # bool // bool is int8 in NumPy
+            elif type(b) is float and dt.kind == "f":
+                table = _weak_scalars.get(dt)
+                c = table.get(b) if table is not None else None
+                return ufunc(a, c if c is not None else _weak_scalar(b, dt), out=ARRAY_OUT)
+        return _promoted(ufunc, a, b)
+
+    return forward
+
+
+def _promoted(ufunc, a, b):
     a, b, dt = promote(a, b)
     if isinstance(a, ndarray) and isinstance(b, ndarray) and a.shape != b.shape:
         broadcast_check(a, b)
@@ -71,6 +81,9 @@ def binary(ufunc, a, b):
     if out.dtype != dt:
         out = out.astype(dt)
     return out
+
+
+_multiply, _subtract = binary(np.multiply), binary(np.subtract)
 
 
 _weak_scalars: dict = {}  # float dtype -> {Python float: that float as a read-only 0-dim array of the dtype}
@@ -94,9 +107,9 @@ def _weak_scalar(b: float, dt: np.dtype):
 
 
 def times(g, c):
-    """g * c in a backward rule: a Python float factor takes `binary`'s cached conversion."""
+    """g * c in a backward rule: a Python float factor takes the cached conversion of `binary`."""
     if type(c) is float and type(g) is ndarray:
-        return binary(np_multiply, g, c)
+        return _multiply(None, g, c)
     return g * c
 
 
@@ -106,8 +119,7 @@ class Add(Function):
     broadcasts = True
     rule = ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1")
 
-    def forward(self, a, b):
-        return binary(np_add, a, b)
+    forward = binary(np.add)
 
     def backward(self, g, a, b):
         return g, g
@@ -119,8 +131,7 @@ class Sub(Function):
     broadcasts = True
     rule = ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1")
 
-    def forward(self, a, b):
-        return binary(np_subtract, a, b)
+    forward = binary(np.subtract)
 
     def backward(self, g, a, b):
         return g, -g
@@ -133,7 +144,7 @@ class Rsub(Function):
     rule = ("∂(c−a)/∂a = −1",)
 
     def forward(self, a, other):
-        return binary(np_subtract, other, a)
+        return _subtract(self, other, a)
 
     def backward(self, g, a):
         return (-g,)
@@ -147,8 +158,7 @@ class Mul(Function):
     broadcasts = True
     rule = ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a")
 
-    def forward(self, a, b):
-        return binary(np_multiply, a, b)
+    forward = binary(np.multiply)
 
     def backward(self, g, a, b):
         wants = self.next_nodes
@@ -182,8 +192,7 @@ class FloorDiv(Function):
 
     name = "FloorDivideBackward0"
 
-    def forward(self, a, b):
-        return binary(np.floor_divide, a, b)
+    forward = binary(np.floor_divide)
 
     def backward(self, g, a, b):
         return (None, None)
@@ -195,8 +204,7 @@ class Remainder(Function):
     saves = (0, 1)
     rule = ("∂(a mod b)/∂a = 1", "∂(a mod b)/∂b = −⌊a/b⌋")
 
-    def forward(self, a, b):
-        return binary(np.remainder, a, b)
+    forward = binary(np.remainder)
 
     def backward(self, g, a, b):
         return (g, -g * FloorDiv.call(a, b) if self.needs(1) else None)
@@ -257,8 +265,7 @@ class PowTensor(Function):
     broadcasts = True
     rule = ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a")
 
-    def forward(self, a, b):
-        return binary(np.power, a, b)
+    forward = binary(np.power)
 
     def backward(self, g, a, b, out):
         ga = gb = None
@@ -418,8 +425,7 @@ class Maximum(Function):
     broadcasts = True
     rule = ("∂ max(a,b)/∂a = 1 if a > b (½ if a = b)", "∂ max(a,b)/∂b = 1 if b > a (½ if a = b)")
 
-    def forward(self, a, b):
-        return binary(np.maximum, a, b)
+    forward = binary(np.maximum)
 
     def backward(self, g, a, b):
         half = (a == b) * 0.5
@@ -432,8 +438,7 @@ class Minimum(Function):
     broadcasts = True
     rule = ("∂ min(a,b)/∂a = 1 if a < b (½ if a = b)", "∂ min(a,b)/∂b = 1 if b < a (½ if a = b)")
 
-    def forward(self, a, b):
-        return binary(np.minimum, a, b)
+    forward = binary(np.minimum)
 
     def backward(self, g, a, b):
         half = (a == b) * 0.5
