@@ -243,7 +243,7 @@ def _recorder(cls):
         shape, dtype = out.shape, out.dtype
         if broadcasts:
             for a in arrays:  # the common case, all alike, decided without a call
-                if type(a) is ndarray and (a.shape != shape or a.dtype != dtype):
+                if type(a) is ndarray and (a.shape != shape or a.dtype is not dtype):  # (dtypes: see binary)
                     fix = _needs_fixing(inputs, out)
                     if fix is not None:
                         fn.fix = fix
