@@ -295,7 +295,8 @@ class RPow(Function):
 
 
 def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
-    """Build a float function op class: y = f(u), ∂y/∂u = derivative(u, y)."""
+    """Build a float function op class: y = f(u), ∂y/∂u = derivative(u), or derivative(y) for an op
+    that saves its result (save="out")."""
 
     array_out = {"out": ARRAY_OUT} if isinstance(np_fn, np.ufunc) else {}
 
@@ -311,24 +312,24 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
 
         if save == "out":
             def backward(self, g, a, out):
-                return (g * derivative(None, out),)
+                return (g * derivative(out),)
         else:
             def backward(self, g, a):
-                return (g * derivative(a, None),)
+                return (g * derivative(a),)
 
     Unary.rule = (rule,)
     Unary.__name__ = Unary.__qualname__ = grad_fn_name.replace("Backward0", "")
     return Unary
 
 
-Exp = _unary(np.exp, "ExpBackward0", "∂ exp(u)/∂u = exp(u)", lambda x, y: y, save="out")
-Log = _unary(np.log, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x, y: 1 / x)
-Log1p = _unary(np.log1p, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x, y: 1 / (x + 1))
-Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda x, y: 0.5 / y, save="out")
-Sin = _unary(np.sin, "SinBackward0", "∂ sin(u)/∂u = cos(u)", lambda x, y: Cos.call(x))
-Cos = _unary(np.cos, "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x, y: -Sin.call(x))
-Tan = _unary(np.tan, "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda x, y: 1 + y * y, save="out")
-Tanh = _unary(np.tanh, "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda x, y: 1 - y * y, save="out")
+Exp = _unary(np.exp, "ExpBackward0", "∂ exp(u)/∂u = exp(u)", lambda y: y, save="out")
+Log = _unary(np.log, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x: 1 / x)
+Log1p = _unary(np.log1p, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x: 1 / (x + 1))
+Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 0.5 / y, save="out")
+Cos = _unary(np.cos, "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x: -Sin.call(x))
+Sin = _unary(np.sin, "SinBackward0", "∂ sin(u)/∂u = cos(u)", Cos.call)
+Tan = _unary(np.tan, "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda y: 1 + y * y, save="out")
+Tanh = _unary(np.tanh, "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda y: 1 - y * y, save="out")
 
 
 def _sigmoid(a):
@@ -337,7 +338,7 @@ def _sigmoid(a):
         return (1 / (1 + np.exp(-a))).astype(a.dtype, copy=False)
 
 
-Sigmoid = _unary(_sigmoid, "SigmoidBackward0", "∂ σ(u)/∂u = σ(u)(1 − σ(u))", lambda x, y: y * (1 - y),
+Sigmoid = _unary(_sigmoid, "SigmoidBackward0", "∂ σ(u)/∂u = σ(u)(1 − σ(u))", lambda y: y * (1 - y),
                  save="out")
 
 
