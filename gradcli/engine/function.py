@@ -37,7 +37,8 @@ class Function:
 
     # Slots for everything the backward walk reads (a slot reads fast); ops keep their own
     # parameters in __dict__. `versions` is None for an op that saves nothing; `inputs` and
-    # `saved` exist only on ops that save, until backward frees them (None).
+    # `saved` exist only on ops that save, until backward frees them (None); `output` (a weakref
+    # to the tensor) only once that tensor is named (Tensor.name) or written in place.
     __slots__ = ("next_nodes", "seq", "fix", "retained", "versions", "inputs", "saved", "output", "out_shape",
                  "out_dtype", "__dict__")
     _saved_inputs: tuple = ()
@@ -59,7 +60,7 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
         """Run the op on tensors (or numbers), recording a node when grad mode is on and an input
-        requires grad. Each subclass gets its own copy from `_recorder`."""
+        requires grad. Each subclass gets its own, from `_applier` (around `record`)."""
         raise AutogradError("Function.apply is only for op classes")
 
     @classmethod
@@ -286,7 +287,7 @@ def _applier(cls, record):
 
 
 def _backwarder(cls):
-    """`cls.run_backward` (see `Function.run_backward`), a closure like `cls.apply`: the op's
+    """`cls.run_backward` (see `Function.run_backward`), a closure like `cls.record`: the op's
     `backward` is a local, not a bound method made anew for every node."""
     backward, saves_out = cls.backward, cls._saves_out
 
