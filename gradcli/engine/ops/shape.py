@@ -1052,7 +1052,7 @@ def setitem(x, idx, value):
             cls = IndexPut
         else:
             cls = Copy if isinstance(value, Tensor) and value.array.ndim else Fill
-        _take_over(x, cls.apply(x, value, key=key, adv=adv))
+        x.take_over(cls.apply(x, value, key=key, adv=adv).grad_fn)
         refresh_views(x._version)
         return
     _rebase(x, value, key, adv)
@@ -1070,8 +1070,8 @@ def _rebase(x: Tensor, value, key, adv) -> None:
     pos = _positions_in_base(a, base.array)
     region_pos = pos[key] if adv is None else pos[key][adv]
     base_key = _index_in_base(region_pos, base.array.shape)
-    _take_over(base, CopySlices.apply(base, value, key=(Ellipsis,), adv=base_key))
-    _take_over(x, AsStrided.apply(base, positions=pos, view=a))
+    base.take_over(CopySlices.apply(base, value, key=(Ellipsis,), adv=base_key).grad_fn)
+    x.take_over(AsStrided.apply(base, positions=pos, view=a).grad_fn)
     refresh_views(x._version, skip=x)
 
 
@@ -1085,11 +1085,6 @@ def _index_in_base(positions: np.ndarray, base_shape) -> tuple:
     if positions.size:
         return (None,) * positions.ndim
     return (np.False_,) + (None,) * max(positions.ndim - 1, 0)  # its other sizes do not matter: nothing is read
-
-
-def _take_over(x: Tensor, result: Tensor) -> None:
-    """x, written in place, becomes the output of the node that recorded the write."""
-    x.take_over(result.grad_fn)
 
 
 def refresh_views(counter: list, skip: Tensor | None = None) -> None:
@@ -1107,7 +1102,7 @@ def refresh_views(counter: list, skip: Tensor | None = None) -> None:
         for ref in counter[1:]:
             v = ref()
             if v is not None and v is not skip and v._base.requires_grad:
-                _take_over(v, AsStrided.apply(v._base, view=v.array))
+                v.take_over(AsStrided.apply(v._base, view=v.array).grad_fn)
 
 
 # -- extras: narrow, split, chunk, unbind, repeat -------------------------------------------------
