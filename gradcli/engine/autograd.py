@@ -133,7 +133,7 @@ def _root(output: Tensor, gradient, who: str):
             raise AutogradError(f"{who} without a gradient needs a single-element output, but this one has "
                                 f"shape {list(output.shape)}",
                                 hint="reduce it first (.sum() or .mean()) or pass gradient= with the output's shape")
-        seed = np.ones_like(output.array)
+        seed = np.ones_like(output.array)[()]  # 0-dim: a NumPy scalar, which backward rules multiply fastest
     else:
         if not isinstance(gradient, Tensor):
             raise ValueTypeError(f"gradient must be a tensor, not {type(gradient).__name__}")

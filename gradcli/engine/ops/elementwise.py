@@ -107,9 +107,14 @@ def _weak_scalar(b: float, dt: np.dtype):
 
 
 def times(g, c):
-    """g * c in a backward rule: a Python float factor takes the cached conversion of `binary`."""
-    if type(c) is float and type(g) is ndarray:
-        return _multiply(None, g, c)
+    """g * c in a backward rule, by NumPy's cheapest route. A 0-dim gradient is a NumPy scalar (NumPy's
+    own operators return one for 0-dim operands), and scalar-by-scalar products skip the ufunc
+    machinery: several times faster, with the same IEEE result."""
+    if type(g) is ndarray:
+        if type(c) is float:
+            return _multiply(None, g, c)  # the cached conversion of `binary`
+    elif type(c) is ndarray and not c.ndim and isinstance(g, np.generic):
+        return g * c[()]
     return g * c
 
 
@@ -312,10 +317,10 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
 
         if save == "out":
             def backward(self, g, a, out):
-                return (g * derivative(out),)
+                return (times(g, derivative(out)),)
         else:
             def backward(self, g, a):
-                return (g * derivative(a),)
+                return (times(g, derivative(a)),)
 
     Unary.rule = (rule,)
     Unary.__name__ = Unary.__qualname__ = grad_fn_name.replace("Backward0", "")
