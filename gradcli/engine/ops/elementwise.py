@@ -106,6 +106,11 @@ def _weak_scalar(b: float, dt: np.dtype):
     return c
 
 
+def scalar(a):
+    """A 0-dim array as the NumPy scalar backward computes with (see times); anything else as it is."""
+    return a[()] if type(a) is ndarray and not a.ndim else a
+
+
 def times(g, c):
     """g * c in a backward rule, by NumPy's cheapest route. A 0-dim gradient is a NumPy scalar (NumPy's
     own operators return one for 0-dim operands), and scalar-by-scalar products skip the ufunc
@@ -311,16 +316,20 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
         saves = ("out",) if save == "out" else (0,)
 
         def forward(self, a):
-            if type(a) is not ndarray or a.dtype.kind != "f":
+            if type(a) is not ndarray:
+                if isinstance(a, np.floating):  # a 0-dim value in backward: stays a NumPy scalar (see times)
+                    return np_fn(a)
+                a = as_float(a)
+            elif a.dtype.kind != "f":
                 a = as_float(a)
             return np_fn(a, **array_out)
 
         if save == "out":
             def backward(self, g, a, out):
-                return (times(g, derivative(out)),)
+                return (times(g, derivative(scalar(out) if type(g) is not ndarray else out)),)
         else:
             def backward(self, g, a):
-                return (times(g, derivative(a)),)
+                return (times(g, derivative(scalar(a) if type(g) is not ndarray else a)),)
 
     Unary.rule = (rule,)
     Unary.__name__ = Unary.__qualname__ = grad_fn_name.replace("Backward0", "")
