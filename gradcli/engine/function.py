@@ -198,10 +198,12 @@ def _recorder(cls):
     """
     new, forward, new_tensor = cls.__new__, cls.forward, Tensor.__new__
     broadcasts, saves, pairwise = cls.broadcasts, bool(cls.saves), cls.pairwise
+    flags_fix = getattr(forward, "flags_fix", False)  # a forward made by ops.elementwise.binary
     saved_inputs, saves_out, grows = cls._saved_inputs, cls._saves_out, cls.grows
 
     def record(inputs: tuple, params: dict | None = None) -> Tensor:
         fn = new(cls)
+        fn.fix = None
         arrays = []
         nodes = []
         tracked = False
@@ -240,9 +242,12 @@ def _recorder(cls):
         # record: this node becomes the grad_fn of the result, keeping what backward needs
         fn.next_nodes = nodes
         fn.seq = next(_sequence)
-        fn.retained = fn.fix = None
+        fn.retained = None
         shape, dtype = out.shape, out.dtype
-        if broadcasts:
+        if flags_fix:
+            if fn.fix is not None:
+                fn.fix = _needs_fixing(inputs, out)
+        elif broadcasts:
             for a in arrays:  # the common case, all alike, decided without a call
                 if type(a) is ndarray and (a.shape != shape or a.dtype is not dtype):  # (dtypes: see binary)
                     fix = _needs_fixing(inputs, out)

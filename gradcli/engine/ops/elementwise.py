@@ -52,10 +52,12 @@ def broadcast_check(a, b):
     limits.check_shape(np.broadcast_shapes(sa, sb))  # refuse before NumPy allocates the result
 
 
-def binary(ufunc):
+def binary(ufunc, flags_fix=True):
     """The forward of an op that is one NumPy ufunc of two operands, with PyTorch's type promotion and
     broadcasting checks. Most ops run one: the common cases (same dtype and shape; a float array and a
-    Python float) are decided here, in one call."""
+    Python float) are decided here, in one call. Those never need their gradients fixed (un-broadcast,
+    dtype restored), so only the other path flags the node for `Function.record` to work that out
+    (flags_fix=False: a helper for other ops' forwards and backwards, which flags nothing)."""
 
     def forward(self, a, b):
         if type(a) is ndarray:
@@ -68,8 +70,11 @@ def binary(ufunc):
                 table = _weak_scalars.get(dt)
                 c = table.get(b) if table is not None else None
                 return ufunc(a, c if c is not None else _weak_scalar(b, dt), out=ARRAY_OUT)
+        if flags_fix:
+            self.fix = True
         return _promoted(ufunc, a, b)
 
+    forward.flags_fix = flags_fix  # so Function.record skips its own check of shapes and dtypes
     return forward
 
 
@@ -83,7 +88,7 @@ def _promoted(ufunc, a, b):
     return out
 
 
-_multiply, _subtract = binary(np.multiply), binary(np.subtract)
+_multiply, _subtract = binary(np.multiply, flags_fix=False), binary(np.subtract, flags_fix=False)
 
 
 _weak_scalars: dict = {}  # float dtype -> {Python float: that float as a read-only 0-dim array of the dtype}
