@@ -1,0 +1,114 @@
+"""Record what PyTorch prints for short autograd scenarios into tests/parity/data/semantics_cases.json.
+
+Run with torch 2.13.0 (CPU) installed:  python tests/parity/gen_semantics_data.py
+Each case is code that runs unchanged as a Python script with torch and as a gradcli
+script (tests/parity/test_semantics_cases.py). Recorded per case: stdout (node
+addresses masked), and the error that ended the script, if any (Python class and
+torch's message; gradcli words its own). The cases cover what the older oracle
+(shared/torch-oracle/autograd_cases.json) does not: in-place fills and random
+fills in a graph, ops without a derivative, the `.grad` of backward(create_graph=True),
+`x.data = y` and version counters, split/chunk/unbind nodes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import sys
+import warnings
+from pathlib import Path
+
+OUT = Path(__file__).parent / "data" / "semantics_cases.json"
+
+X = "x = torch.tensor([1., -2., 3.], requires_grad=True)\n"
+
+CASES = [
+    # -- 1. in-place fills and random fills of a tensor in a graph --------------------------------------
+    ("fill_ on an intermediate records FillBackward2 and passes no gradient",
+     X + "y = x * 2\nprint(y.fill_(2.5) is y, y, y._version)\nprint(y.grad_fn.next_functions)\n"
+         "(y * x).sum().backward()\nprint(x.grad)\nx.grad = None\ny = x * 2\ny.fill_(1.)\ny.sum().backward()\n"
+         "print(x.grad)"),
+    ("zero_ on an intermediate records ZeroBackward0 and writes +0",
+     X + "y = x * 2\ny.zero_()\nprint(y, y._version, y.grad_fn.next_functions)\ny.sum().backward()\nprint(x.grad)"),
+    ("normal_ and uniform_ on intermediates draw torch's stream and pass no gradient",
+     "torch.manual_seed(0)\n" + X + "y = x * 2\ny.normal_()\nprint(y, y._version)\n"
+     "z = x * 3\nz.uniform_(-1., 1.)\nprint(z, z.grad_fn.next_functions)\n"
+     "w = x * 4\nw.normal_(1., 0.5)\nprint(w)\n(y * x + z + w).sum().backward()\nprint(x.grad)"),
+    ("fill_ with a 0-dim tensor that requires grad: FillBackward3, the value gets the sum",
+     X + "w = torch.tensor(3., requires_grad=True)\ny = x * 2\ny.fill_(w)\nprint(y, y.grad_fn.next_functions)\n"
+         "y.sum().backward()\nprint(w.grad, x.grad)\nc = torch.zeros(3)\nc.fill_(w)\n"
+         "print(c, c.requires_grad, c.is_leaf, c.grad_fn.next_functions)\nw.grad = None\n"
+         "(c * torch.tensor([1., 2., 3.])).sum().backward()\nprint(w.grad)\n"
+         "d = x * 1\nd.fill_(torch.tensor(7.))\nprint(d.grad_fn.next_functions)"),
+    ("fills on a leaf that requires grad are refused; allowed under no_grad, which bumps the version",
+     X + "for fill in [lambda t: t.fill_(1.), lambda t: t.zero_(), lambda t: t.normal_(), lambda t: t.uniform_()]:\n"
+         "    try:\n        fill(x)\n        print('allowed')\n    except RuntimeError:\n        print('refused')\n"
+         "    try:\n        fill(x[:2])\n        print('allowed')\n    except RuntimeError:\n        print('view refused')\n"
+         "    with torch.no_grad():\n        fill(x)\n    print(x._version, x.is_leaf, x.requires_grad, x.grad_fn)"),
+    ("a fill of a value saved for backward is caught by the version counter",
+     X + "y = x * 2\nz = y * y\ny.fill_(1.)\nprint(y._version)\nz.sum().backward()"),
+    ("fills through a view of an intermediate",
+     X + "y = x * 2\nv = y[:2]\nv.fill_(5.)\nprint(v, y, y._version, v._version)\nprint(v.grad_fn, y.grad_fn)\n"
+         "y.sum().backward()\nprint(x.grad)\nx.grad = None\ny = x * 2\ny[1].zero_()\n(y * y).sum().backward()\n"
+         "print(y, x.grad)"),
+    ("fill_ converts the value to the tensor's dtype",
+     "print(torch.tensor([1, 2]).fill_(2.7), torch.tensor([True, False]).fill_(2.7))\n"
+     "print(torch.tensor([1, 2]).fill_(torch.tensor(-2.7)), torch.zeros(2).fill_(torch.tensor(2)))\n"
+     "print(torch.zeros(2).fill_(True), torch.zeros(2, dtype=torch.float64).fill_(1e300))"),
+    ("fill_ with a value tensor that is not 0-dim", "torch.zeros(3).fill_(torch.tensor([2.]))"),
+    ("fill_ of an integer tensor with nan", "torch.tensor([1, 2]).fill_(float('nan'))"),
+    ("normal_ with a negative std", "torch.zeros(2).normal_(0., -1.)"),
+    ("uniform_ with from > to", "torch.zeros(2).uniform_(2., 1.)"),
+    ("fills of plain tensors and of .grad",
+     "torch.manual_seed(3)\nt = torch.ones(2, 3)\nprint(t.normal_(), t._version)\nprint(t.uniform_(), t.fill_(-1), t.zero_())\n"
+     "print(t._version, t.grad_fn, t.requires_grad)\nx = torch.tensor([2.], requires_grad=True)\n(x * x).sum().backward()\n"
+     "print(x.grad.zero_(), x.grad)"),
+    ("fills under create_graph: the zero gradient is not part of the graph",
+     X + "y = x * x\ny.fill_(2.)\ng, = torch.autograd.grad((y * x).sum(), x, create_graph=True)\nprint(g)\n"
+         "y = x * x\ny.zero_()\ng, = torch.autograd.grad((y * x).sum(), x, create_graph=True)\nprint(g)\n"
+         "y = x * 1\nz = (y * y).sum()\ny.zero_()\ng, = torch.autograd.grad(y.sum(), x, create_graph=True)\nprint(g)"),
+
+]
+
+
+def mask(text: str) -> str:
+    return re.sub(r" object at 0x[0-9a-f]+>", ">", text)
+
+
+def run(code: str) -> dict:
+    import torch  # noqa: F401  (the cases' `torch`)
+
+    out = io.StringIO()
+    error = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with contextlib.redirect_stdout(out):
+            try:
+                exec(compile(code, "<case>", "exec"), {"torch": torch})
+            except Exception as e:  # the case's recorded error
+                error = {"type": type(e).__name__, "message": str(e).split("\n")[0]}
+    return {"stdout": mask(out.getvalue()), "error": error}
+
+
+def record() -> list:
+    import torch
+
+    cases = []
+    for name, code in CASES:
+        torch.manual_seed(0)
+        cases.append({"name": name, "code": code, **run(code)})
+    return cases
+
+
+def main() -> None:
+    import torch
+
+    cases = record()
+    OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {len(cases)} cases to {OUT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
