@@ -70,7 +70,7 @@ def _inplace(fn):
 
 
 for _name in ("add", "sub", "mul", "div", "pow", "clamp", "clip", "exp", "log", "sqrt", "sin", "cos",
-              "tanh", "sigmoid", "relu", "abs", "neg", "floor_divide", "remainder"):
+              "tanh", "sigmoid", "relu", "abs", "neg", "floor_divide", "remainder", "fmod"):
     METHODS[_name + "_"] = _inplace(METHODS[_name])
 METHODS.update(
     float=lambda t: ew.to_dtype(t, dtypes.float32.np), double=lambda t: ew.to_dtype(t, dtypes.float64.np),

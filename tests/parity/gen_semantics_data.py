@@ -70,6 +70,57 @@ CASES = [
          "y = x * x\ny.zero_()\ng, = torch.autograd.grad((y * x).sum(), x, create_graph=True)\nprint(g)\n"
          "y = x * 1\nz = (y * y).sum()\ny.zero_()\ng, = torch.autograd.grad(y.sum(), x, create_graph=True)\nprint(g)"),
 
+    # -- 2. ops without a derivative, and the rounded divisions ---------------------------------------------
+    ("floor_divide records NotImplemented with slots only for inputs that require grad",
+     X + "c = torch.tensor([2., 2., 2.])\n"
+         "for y in [x // 2, x // c, c // x, x // x, 7 // x, torch.floor_divide(x, 2), x.floor_divide(c)]:\n"
+         "    print(y, y.grad_fn.next_functions)\n"
+         "with torch.no_grad():\n    print((x // 2).requires_grad)\nprint((x.detach() // 2).grad_fn)"),
+    ("backward through floor_divide is an error", X + "y = x // 2\nprint(y)\n(y * x).sum().backward()"),
+    ("backward through x // x is an error", X + "(x // x).sum().backward()"),
+    ("autograd.grad through floor_divide is an error",
+     X + "torch.autograd.grad((x // 2 + x).sum(), x)"),
+    ("floor_divide_ in place on an intermediate is an error at backward",
+     X + "y = x * 1\ny.floor_divide_(2)\nprint(y, y.grad_fn.next_functions)\ny.sum().backward()"),
+    ("floor_divide off the path to the input is fine",
+     X + "w = torch.tensor([1., 1., 1.], requires_grad=True)\ny = x // 2 + w * 3\n"
+         "print(torch.autograd.grad(y.sum(), w))\nz = (x // 2).detach() * x\nz.sum().backward()\nprint(x.grad)"),
+    ("div with a rounding mode records DivBackward2 with a zero gradient",
+     X + "c = torch.tensor([2., 2., 2.])\n"
+         "for y in [torch.div(x, 2, rounding_mode='floor'), torch.div(x, c, rounding_mode='trunc'),\n"
+         "          torch.div(c, x, rounding_mode='trunc'), torch.div(2, x, rounding_mode='floor'),\n"
+         "          x.div(x, rounding_mode='floor'), x.div(2, rounding_mode=None)]:\n"
+         "    g, = torch.autograd.grad((y * torch.tensor([1., 2., 3.])).sum(), x, create_graph=True)\n"
+         "    print(y, y.grad_fn.next_functions, g)"),
+    ("remainder and fmod: nodes, values and gradients",
+     X + "c = torch.tensor([2., 2., 2.])\n"
+         "for y in [x % 2, torch.remainder(x, c), c % x, x % x, x.fmod(2), torch.fmod(x, c), torch.fmod(c, x),\n"
+         "          x.fmod(x), x.fmod(-2.5), x % -2.5]:\n"
+         "    g, = torch.autograd.grad((y * torch.tensor([1., 2., 3.])).sum(), x, create_graph=True)\n"
+         "    print(y, y.grad_fn.next_functions, g)"),
+    ("remainder of a number by a tensor has no derivative",
+     X + "y = 5 % x\nprint(y, y.grad_fn.next_functions)\ny.sum().backward()"),
+    ("which of remainder, fmod and div(rounding_mode) survive a second backward",
+     X + "c = torch.tensor([2., 2., 2.])\n"
+         "for f in [lambda: x % 2, lambda: x % c, lambda: c % x, lambda: x.fmod(2), lambda: x.fmod(c),\n"
+         "          lambda: x.div(c, rounding_mode='floor')]:\n"
+         "    s = f().sum()\n    s.backward()\n    try:\n        s.backward()\n        print('again')\n"
+         "    except RuntimeError:\n        print('freed')"),
+    ("integer and float division by zero",
+     "print(torch.tensor([7., -7., 0.]) // 0, torch.tensor([7., 0.]) % 0, torch.tensor([7., -0., 1.]).div(0, rounding_mode='trunc'))\n"
+     "print(torch.tensor([7, -7]) // 2, torch.tensor([7, -7]).div(2, rounding_mode='trunc'), torch.tensor([7, -7]).fmod(2),\n"
+     "      torch.tensor([7, -7]) % -2, torch.tensor([7, -7]).fmod(2.5), torch.tensor([7, -7]) // 2.5)\n"
+     "n, d = torch.tensor([0., -0., 1., -1., 4., -4., 5.5]), torch.tensor([-2., 2., -2., 2., 2., 2., -2.])\n"
+     "print(n // d, n % d, n.fmod(d), n.div(d, rounding_mode='trunc'), n % -2., n.fmod(2.))\n"
+     "for f in [lambda: torch.tensor([7, 0]) // 0, lambda: torch.tensor([7]) % torch.tensor([0]),\n"
+     "          lambda: torch.tensor([7]).fmod(0), lambda: torch.tensor([7]).div(0, rounding_mode='floor'),\n"
+     "          lambda: torch.tensor([7]).div(0, rounding_mode='trunc'), lambda: 7 // torch.tensor([0])]:\n"
+     "    try:\n        print(f())\n    except RuntimeError:\n        print('refused')"),
+    ("bool tensors: no floor division, remainder or power of two bools",
+     "a, b = torch.tensor([True, False]), torch.tensor([True, True])\nprint(a // 2, a % 2, a ** 2, 2 ** a)\n"
+     "for f in [lambda: a // b, lambda: a % b, lambda: a.fmod(b), lambda: a ** b]:\n"
+     "    try:\n        print(f())\n    except RuntimeError:\n        print('refused')"),
+    ("div with an unknown rounding mode", "torch.div(torch.ones(2), 2, rounding_mode='round')"),
 ]
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from gradcli.engine import dtypes, limits
 from gradcli.engine.function import Function
+from gradcli.engine.ops.elementwise import no_gradient
 from gradcli.engine.random import _fma_checked
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import ArgumentError, DTypeError, ShapeError, ValueTypeError
@@ -496,12 +497,6 @@ _ones_shape.__name__, _zeros_shape.__name__ = "ones", "zeros"
 
 
 # -- in-place fills: new values that do not depend on the old ones ---------------------------------
-def _no_gradient(g):
-    """Zeros like the incoming gradient (PyTorch's zeros_like(grad)): the old values do not reach the
-    result. Never part of a graph, also under create_graph."""
-    return Tensor(np.zeros_like(g.array)) if isinstance(g, Tensor) else np.zeros_like(g)
-
-
 class FillValue(Function):
     """`t.fill_(number)`: PyTorch's fill_.Scalar."""
 
@@ -512,7 +507,7 @@ class FillValue(Function):
         return np.full(a.shape, value, dtype=a.dtype)
 
     def backward(self, g, a):
-        return (_no_gradient(g),)
+        return (no_gradient(g),)
 
 
 class FillTensor(Function):
@@ -527,7 +522,7 @@ class FillTensor(Function):
         return np.full(a.shape, _fill_value(v.item(), a.dtype), dtype=a.dtype)
 
     def backward(self, g, a, v):
-        return (_no_gradient(g), g)
+        return (no_gradient(g), g)
 
 
 class Zero(Function):
@@ -538,7 +533,7 @@ class Zero(Function):
         return np.zeros_like(a)
 
     def backward(self, g, a):
-        return (_no_gradient(g),)
+        return (no_gradient(g),)
 
 
 class Normal(Function):
@@ -551,7 +546,7 @@ class Normal(Function):
         return _generator().normal(a.shape, _number(mean, "normal_()"), _number(std, "normal_()"), a.dtype)
 
     def backward(self, g, a):
-        return (_no_gradient(g),)
+        return (no_gradient(g),)
 
 
 class Uniform(Function):
@@ -564,7 +559,7 @@ class Uniform(Function):
         return _generator().uniform(a.shape, _number(low, "uniform_()"), _number(high, "uniform_()"), a.dtype)
 
     def backward(self, g, a):
-        return (_no_gradient(g),)
+        return (no_gradient(g),)
 
 
 def _fill_value(value, dt: np.dtype):
