@@ -121,6 +121,19 @@ CASES = [
      "for f in [lambda: a // b, lambda: a % b, lambda: a.fmod(b), lambda: a ** b]:\n"
      "    try:\n        print(f())\n    except RuntimeError:\n        print('refused')"),
     ("div with an unknown rounding mode", "torch.div(torch.ones(2), 2, rounding_mode='round')"),
+
+    # -- 3. the .grad that backward(create_graph=True) fills ------------------------------------------------
+    ("backward(create_graph=True): CopyBackwards on a leaf's .grad, CloneBackward0 on a retained non-leaf's",
+     "x = torch.tensor([1., 2.], requires_grad=True)\ny = x * 3\ny.retain_grad()\n(y * y).sum().backward(create_graph=True)\n"
+     "print(x.grad, x.grad.grad_fn.next_functions)\nprint(y.grad, y.grad.grad_fn.next_functions, y.grad.is_leaf)\n"
+     "gx, gy = x.grad, y.grad\n(y * y).sum().backward(create_graph=True)\nprint(x.grad, x.grad.grad_fn.next_functions)\n"
+     "print(y.grad, y.grad.grad_fn.next_functions)\nx.grad = None\ngx.sum().backward(retain_graph=True)\nprint(x.grad)\n"
+     "x.grad = None\ngy.sum().backward()\nprint(x.grad)"),
+    ("create_graph .grad of autograd.grad's retained non-leaf, of a linear graph, of the root",
+     "x = torch.tensor([1., 2.], requires_grad=True)\ny = x * 3\ny.retain_grad()\n"
+     "torch.autograd.grad((y * y).sum(), x, create_graph=True)\nprint(y.grad)\n"
+     "y = x * 3\ny.retain_grad()\nx.grad = None\ny.sum().backward(create_graph=True)\nprint(x.grad, y.grad)\n"
+     "s = (x * x).sum()\ns.retain_grad()\ns.backward(create_graph=True)\nprint(s.grad)"),
 ]
 
 
