@@ -134,6 +134,37 @@ CASES = [
      "torch.autograd.grad((y * y).sum(), x, create_graph=True)\nprint(y.grad)\n"
      "y = x * 3\ny.retain_grad()\nx.grad = None\ny.sum().backward(create_graph=True)\nprint(x.grad, y.grad)\n"
      "s = (x * x).sum()\ns.retain_grad()\ns.backward(create_graph=True)\nprint(s.grad)"),
+
+    # -- 4. x.data = y, and the version counters -----------------------------------------------------------
+    ("x.data = y: x keeps its own version counter",
+     "x = torch.tensor([1., 2.], requires_grad=True)\ny = torch.tensor([5., 6.])\ny.add_(1)\ny.add_(1)\ny.add_(1)\n"
+     "with torch.no_grad():\n    x.mul_(1)\nprint(x._version, y._version)\nx.data = y\nprint(x._version, y._version, x)\n"
+     "y.add_(1)\nprint(x._version, y._version, x)\nwith torch.no_grad():\n    x.add_(1)\nprint(x._version, y._version, x, y)\n"
+     "x.data.add_(1)\nprint(x._version, y._version)\nx.detach().add_(1)\nprint(x._version, y._version, x.requires_grad, x.is_leaf)"),
+    ("x.data = y between forward and backward: the saved-value check follows x's own counter",
+     "x = torch.tensor([1., 2.], requires_grad=True)\na = x * 1\nz = a * a\nn = torch.tensor([3., 4.])\na.data = n\n"
+     "n.add_(1)\nprint(a._version, n._version)\nz.sum().backward(retain_graph=True)\nprint(x.grad)\n"
+     "a.add_(1)\nprint(a._version, n._version)\nz.sum().backward()"),
+    ("writes through x.data are not seen by the saved-value check; through detach() they are",
+     "x = torch.tensor([1., 2.], requires_grad=True)\na = x * 1\nb = a * a\na.data.add_(1)\nprint(a._version, a)\n"
+     "b.sum().backward()\nprint(x.grad)\na = x * 1\nb = a * a\na.detach().add_(1)\nprint(a._version)\nb.sum().backward()"),
+    ("x.data = y and views: old views keep sharing x's counter, new views of x do not see y's",
+     "x = torch.tensor([1., 2.])\nv = x[:1]\nx.data = torch.tensor([7., 8.])\nv.add_(1)\nprint(x, v, x._version, v._version)\n"
+     "x = torch.tensor([1., 2.])\ny = torch.tensor([5., 6.])\nx.data = y\nw = x[:1]\nw.add_(1)\n"
+     "print(x._version, y._version, w._version, y)\nyy = y[:1]\nyy.add_(1)\nprint(x._version, y._version, yy._version)"),
+    ("a view made before base.data = ... is read at its offsets in the new data",
+     "x = torch.tensor([1., 2., 3.], requires_grad=True)\nv = x[1:]\nx.data = torch.tensor([10., 20., 30.])\n"
+     "with torch.no_grad():\n    x.add_(1)\nprint(x, v, x._version, v._version, v.grad_fn)\nv.sum().backward()\nprint(x.grad)\n"
+     "x = torch.tensor([1., 2., 3.], requires_grad=True)\ny = x * 1\nv = y[1:]\ny.data = torch.tensor([10., 20., 30.])\n"
+     "y.mul_(2)\nprint(y, v, y._version, v._version, v.grad_fn)\nv.sum().backward()\nprint(x.grad)\n"
+     "x = torch.tensor([1., 2., 3.], requires_grad=True)\ny = x * 1\nv = y[1:]\ny.data = torch.tensor([10., 20., 30.])\n"
+     "v.mul_(2)\nprint(y, v, y._version, v._version, v.grad_fn, y.grad_fn)\n(y.sum() + v.sum()).backward()\nprint(x.grad)"),
+    ("x.data = y may change shape and float dtype",
+     "x = torch.tensor([1., 2.], requires_grad=True)\nx.data = torch.zeros(3)\nprint(x, x.shape)\n"
+     "x.data = torch.tensor([1., 2.], dtype=torch.float64)\nprint(x, x.dtype)\nc = torch.tensor([1., 2.])\n"
+     "c.data = torch.tensor([3, 4])\nprint(c, c.dtype)"),
+    ("x.data = an integer tensor, when x requires grad",
+     "x = torch.tensor([1., 2.], requires_grad=True)\nx.data = torch.tensor([1, 2])"),
 ]
 
 
