@@ -165,6 +165,16 @@ CASES = [
      "c.data = torch.tensor([3, 4])\nprint(c, c.dtype)"),
     ("x.data = an integer tensor, when x requires grad",
      "x = torch.tensor([1., 2.], requires_grad=True)\nx.data = torch.tensor([1, 2])"),
+
+    # -- 5. nodes of second-order graphs ---------------------------------------------------------------------
+    ("create_graph through sigmoid, tanh, relu, leaky_relu: their backward nodes and third derivatives",
+     "x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+     "for f in [torch.sigmoid, torch.tanh, torch.relu, torch.nn.functional.leaky_relu, lambda t: t.sigmoid().tanh()]:\n"
+     "    y = f(x)\n    g, = torch.autograd.grad((y * torch.tensor([1., 2., 3.])).sum(), x, create_graph=True)\n"
+     "    print(g, g.grad_fn.next_functions)\n"
+     "    h, = torch.autograd.grad((g * torch.tensor([1., -1., 0.5])).sum(), x, create_graph=True, allow_unused=True)\n"
+     "    print(h)\n    if h is not None and h.requires_grad:\n"
+     "        print(h.grad_fn, torch.autograd.grad(h.sum(), x, allow_unused=True))"),
 ]
 
 

@@ -483,11 +483,13 @@ class RPow(Function):
         return (g * out * float(np.log(c)),)
 
 
-def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
+def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
     """Build a float function op class: y = f(u), ∂y/∂u = derivative(u), or derivative(y) for an op
-    that saves its result (save="out")."""
+    that saves its result (save="out"). With `grad_op`, backward is grad_op(g, y), an op of its own
+    (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node."""
 
     array_out = {"out": ARRAY_OUT} if isinstance(np_fn, np.ufunc) else {}
+    grad_call = grad_op.call if grad_op is not None else None
 
     class Unary(Function):
         name = grad_fn_name
@@ -503,7 +505,10 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
                 a = as_float(a)
             return np_fn(a, **array_out)
 
-        if save == "out":
+        if grad_call is not None:
+            def backward(self, g, a, out):
+                return (grad_call(g, out),)
+        elif save == "out":
             def backward(self, g, a, out):
                 return (times(g, derivative(scalar(out) if type(g) is not ndarray else out)),)
         else:
@@ -522,7 +527,44 @@ Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 0
 Cos = _unary(np.cos, "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x: -Sin.call(x))
 Sin = _unary(np.sin, "SinBackward0", "∂ sin(u)/∂u = cos(u)", Cos.call)
 Tan = _unary(np.tan, "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda y: 1 + y * y, save="out")
-Tanh = _unary(np.tanh, "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda y: 1 - y * y, save="out")
+
+
+class TanhGrad(Function):
+    """Tanh's backward g·(1 − y²) as an op (PyTorch's tanh_backward(g, y)): TanhBackwardBackward0."""
+
+    name = "TanhBackwardBackward0"
+    grows = False
+    saves = (0, 1)
+    rule = ("∂/∂g = 1 − tanh²(u)", "∂/∂tanh(u) = −2·tanh(u)·g")
+
+    def forward(self, g, y):
+        return g * (1 - y * y)
+
+    def backward(self, gg, g, y):
+        wants = self.next_nodes
+        return (TanhGrad.call(gg, y) if wants[0] is not None else None,
+                -2 * y * gg * g if wants[1] is not None else None)
+
+
+class SigmoidGrad(Function):
+    """Sigmoid's backward g·y(1 − y) as an op (PyTorch's sigmoid_backward(g, y)): SigmoidBackwardBackward0."""
+
+    name = "SigmoidBackwardBackward0"
+    grows = False
+    saves = (0, 1)
+    rule = ("∂/∂g = σ(u)(1 − σ(u))", "∂/∂σ(u) = g·(1 − 2σ(u))")
+
+    def forward(self, g, y):
+        return g * (y * (1 - y))
+
+    def backward(self, gg, g, y):
+        wants = self.next_nodes
+        return (SigmoidGrad.call(gg, y) if wants[0] is not None else None,
+                gg * g * (-2 * y + 1) if wants[1] is not None else None)
+
+
+Tanh = _unary(np.tanh, "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda y: 1 - y * y, save="out",
+              grad_op=TanhGrad)
 
 
 def _sigmoid(a):
@@ -532,7 +574,7 @@ def _sigmoid(a):
 
 
 Sigmoid = _unary(_sigmoid, "SigmoidBackward0", "∂ σ(u)/∂u = σ(u)(1 − σ(u))", lambda y: y * (1 - y),
-                 save="out")
+                 save="out", grad_op=SigmoidGrad)
 
 
 class Relu(Function):
@@ -561,7 +603,7 @@ class ReluGrad(Function):
         return g * (out > 0)
 
     def backward(self, gg, g, out):
-        return ReluGrad.call(gg, out), gg * 0
+        return ReluGrad.call(gg, out), no_gradient(gg)
 
 
 class Abs(Function):
