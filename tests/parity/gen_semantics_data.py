@@ -6,8 +6,9 @@ script (tests/parity/test_semantics_cases.py). Recorded per case: stdout (node
 addresses masked), and the error that ended the script, if any (Python class and
 torch's message; gradcli words its own). The cases cover what the older oracle
 (shared/torch-oracle/autograd_cases.json) does not: in-place fills and random
-fills in a graph, ops without a derivative, the `.grad` of backward(create_graph=True),
-`x.data = y` and version counters, split/chunk/unbind nodes.
+fills in a graph, ops without a derivative and the rounded divisions, the `.grad`
+of backward(create_graph=True), `x.data = y` and version counters, and the nodes
+of second-order graphs.
 """
 
 from __future__ import annotations
