@@ -489,7 +489,8 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
     (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node."""
 
     array_out = {"out": ARRAY_OUT} if isinstance(np_fn, np.ufunc) else {}
-    grad_call = grad_op.call if grad_op is not None else None
+    if grad_op is not None:
+        grad_call, grad_forward, grad_scratch = grad_op.call, grad_op.forward, grad_op._scratch
 
     class Unary(Function):
         name = grad_fn_name
@@ -505,8 +506,10 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
                 a = as_float(a)
             return np_fn(a, **array_out)
 
-        if grad_call is not None:
+        if grad_op is not None:
             def backward(self, g, a, out):
+                if type(out) is ndarray:  # first order (create_graph saves Tensors): the arithmetic, no node
+                    return (grad_forward(grad_scratch, g, out if type(g) is ndarray else scalar(out)),)
                 return (grad_call(g, out),)
         elif save == "out":
             def backward(self, g, a, out):
