@@ -69,45 +69,10 @@ def _inplace(fn):
     return method
 
 
-def _zero_(self):
-    self.check_inplace()
-    if self.requires_grad and grad_mode.state.enabled:
-        return self.write_inplace(ew.mul(self, 0))
-    self.array[...] = 0
-    self._version[0] += 1
-    self.refresh_views()
-    return self
-
-
-def _fill_(self, value):
-    self.check_inplace()
-    if isinstance(value, Tensor):
-        value = value.item()
-    self.array[...] = value
-    self._version[0] += 1
-    self.refresh_views()
-    return self
-
-
-def _random_(sampler):
-    def method(self, *args, **kw):
-        from gradcli.engine import random
-        self.check_inplace()
-        self.array[...] = sampler(random.default_generator, self.array.shape, *args,
-                                  dtype=self.array.dtype, **kw)
-        self._version[0] += 1
-        self.refresh_views()
-        return self
-    return method
-
-
 for _name in ("add", "sub", "mul", "div", "pow", "clamp", "clip", "exp", "log", "sqrt", "sin", "cos",
-              "tanh", "sigmoid", "relu", "abs", "neg", "floor_divide", "remainder"):
+              "tanh", "sigmoid", "relu", "abs", "neg", "floor_divide", "remainder", "fmod"):
     METHODS[_name + "_"] = _inplace(METHODS[_name])
 METHODS.update(
-    zero_=_zero_, fill_=_fill_,
-    normal_=_random_(lambda g, shape, mean=0.0, std=1.0, dtype=None: g.normal(shape, mean, std, dtype)),
-    uniform_=_random_(lambda g, shape, a=0.0, b=1.0, dtype=None: g.uniform(shape, a, b, dtype)),
     float=lambda t: ew.to_dtype(t, dtypes.float32.np), double=lambda t: ew.to_dtype(t, dtypes.float64.np),
     long=lambda t: ew.to_dtype(t, dtypes.int64.np), int=lambda t: ew.to_dtype(t, dtypes.int32.np),
     bool=lambda t: ew.to_dtype(t, dtypes.bool_.np), half=lambda t: ew.to_dtype(t, dtypes.float16.np),

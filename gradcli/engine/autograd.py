@@ -270,7 +270,13 @@ def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False, adopt:
         g = garr
     old = t._grad
     if create_graph and isinstance(g, Tensor):
-        t._grad = CopyBackwards.apply(g) if old is None else old + g
+        if old is not None:
+            t._grad = old + g
+        elif retained:  # a non-leaf's .grad (retain_grad): PyTorch clones the gradient
+            from gradcli.engine.ops.elementwise import Clone  # rare: kept off the import path
+            t._grad = Clone.apply(g)
+        else:
+            t._grad = CopyBackwards.apply(None, g)
         return
     if old is None:
         t._grad = Tensor(garr if adopt and garr is g and garr.flags.writeable else np.array(garr, copy=True))
@@ -285,16 +291,17 @@ def _accumulate(t: Tensor, g, create_graph: bool, retained: bool = False, adopt:
 
 
 class CopyBackwards(Function):
-    """The node PyTorch puts on a `.grad` filled by backward(create_graph=True)."""
+    """The node PyTorch puts on a leaf's `.grad` filled by backward(create_graph=True): the gradient
+    copied into zeros, which are its first slot (None: they need no gradient)."""
 
     name = "CopyBackwards"
-    rule = ("∂u/∂u = 1",)
+    rule = ("∂ copy(z, u)/∂z = 0", "∂ copy(z, u)/∂u = 1")
 
-    def forward(self, a):
+    def forward(self, zeros, a):
         return a.copy()
 
-    def backward(self, g, a):
-        return (g,)
+    def backward(self, g, zeros, a):
+        return (None, g)
 
 
 def _check_grads(node, grads) -> None:

@@ -189,7 +189,20 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
-        return Tensor(self.array, version=self._version)
+        """An alias of the values outside autograd. Unlike detach(), with a version counter of its own, as
+        in PyTorch: writes through it are not seen by the checks of saved values."""
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        """`x.data = y`: x now shows y's values (and shape and dtype) but keeps its own version counter,
+        shared with x's views, as in PyTorch; y's counter does not count x's writes, nor x's y's."""
+        if not isinstance(value, Tensor):
+            raise ValueTypeError(f"x.data must be assigned a tensor, not {type(value).__name__}")
+        if self.requires_grad and value.array.dtype.kind != "f":
+            raise DTypeError(f"a tensor that requires grad cannot take the data of a {value.dtype} tensor",
+                             hint="assign a floating-point tensor, or convert it first: y.float()")
+        self.array = value.array
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         from gradcli.engine import autograd

@@ -94,10 +94,7 @@ def _set_grad(t: Tensor, value) -> None:
 
 
 def _set_data(t: Tensor, value) -> None:
-    if not isinstance(value, Tensor):
-        raise ValueTypeError("x.data must be assigned a tensor")
-    t.array = value.array
-    t._version = value._version
+    t.data = value
 
 
 TENSOR_SETTERS = {"requires_grad": _set_requires_grad, "grad": _set_grad, "data": _set_data}

@@ -11,7 +11,7 @@ import pytest
 from gradcli.engine import autograd
 from gradcli.engine.api import AUTOGRAD, TORCH
 from gradcli.engine.tensor import Tensor
-from gradcli.errors import ArgumentError, AutogradError, GradcliWarning, ValueTypeError
+from gradcli.errors import ArgumentError, AutogradError, DTypeError, GradcliWarning, ValueTypeError
 
 tensor = TORCH["tensor"]
 
@@ -79,10 +79,12 @@ def test_gradients_are_summed_newest_consumer_first():
         assert x.grad.array[0] == 1.0, order
 
 
-def test_bool_floor_division_keeps_bool():
-    a, b = tensor([True, False, True]), tensor([True, True, False])
-    for op in (lambda: a // b, lambda: a % b, lambda: a ** b):
-        assert op().array.dtype == np.bool_
+@pytest.mark.parametrize("op", [lambda a, b: a // b, lambda a, b: a % b, lambda a, b: a.fmod(b),
+                                lambda a, b: a.div(b, rounding_mode="trunc"), lambda a, b: a ** b])
+def test_bool_division_and_power_are_refused_as_in_torch(op):
+    """torch 2.13: NotImplementedError "div_floor_cpu" / "remainder_cpu" / "pow" not implemented for 'Bool'."""
+    with pytest.raises(DTypeError):
+        op(tensor([True, False, True]), tensor([True, True, True]))
 
 
 # -- backward(inputs=...) ---------------------------------------------------------------------------
@@ -239,3 +241,26 @@ def test_a_failing_autograd_grad_touches_no_grad():
     with pytest.raises(AutogradError):
         autograd.grad(out, [x, y])
     assert x.grad is None and y.grad is None
+
+
+# -- ops without a derivative ------------------------------------------------------------------------
+def test_backward_through_floor_divide_is_an_error_at_backward_time():
+    """torch 2.13 records a NotImplemented node; backward through it raises (not the op itself)."""
+    x = tensor([3.0, -7.0], requires_grad=True)
+    y = x // 2
+    assert y.grad_fn.name == "NotImplemented" and len(y.grad_fn.next_functions) == 1
+    with pytest.raises(AutogradError) as e:
+        (y * x).sum().backward()
+    assert e.value.hint and "rounding_mode" in e.value.hint
+    w = tensor([1.0, 1.0], requires_grad=True)
+    assert AUTOGRAD["grad"]((x // 2 + w).sum(), w)[0].tolist() == [1.0, 1.0]  # off the path: fine
+
+
+def test_rounded_division_has_a_zero_gradient_and_remainder_the_floor():
+    x = tensor([3.0, -7.0], requires_grad=True)
+    c = tensor([2.0, 2.0], requires_grad=True)
+    (x.div(c, rounding_mode="floor") + x.div(c, rounding_mode="trunc")).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0] and c.grad.tolist() == [0.0, 0.0]
+    x.grad = c.grad = None
+    (x % c + x.fmod(c)).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0] and c.grad.tolist() == [-1.0 - 1.0, 4.0 + 3.0]

@@ -353,3 +353,44 @@ def test_retain_grad_moves_to_the_node_of_an_in_place_op():
     v.mul_(3)
     (v * v).sum().backward()
     np.testing.assert_allclose(v.grad.array, 2 * 6 * X)
+
+
+# -- fills: new values that do not depend on the old ones (torch 2.13's nodes) ---------------------------
+FILLS = {"FillBackward2": lambda t: t.fill_(2.5), "ZeroBackward0": lambda t: t.zero_(),
+         "NormalBackward0": lambda t: t.normal_(), "UniformBackward0": lambda t: t.uniform_(-1.0, 1.0),
+         "FillBackward3": lambda t: t.fill_(tensor(4.0, dtype=TORCH["float64"]))}
+
+
+@pytest.mark.parametrize("name", sorted(FILLS))
+def test_a_fill_of_an_intermediate_is_recorded_and_passes_no_gradient(name):
+    x = leaf()
+    y = x * -2  # 0 * -2 would be -0.: zero_ must write +0.
+    assert FILLS[name](y) is y
+    assert y.grad_fn.name == name and y.grad_fn.next_functions[0][0].name == "MulBackward0"
+    assert y._version[0] == 1
+    (y * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.array, y.array)  # only the direct use of x contributes
+    if name == "ZeroBackward0":
+        assert not np.signbit(y.array).any()
+
+
+@pytest.mark.parametrize("name", sorted(FILLS))
+def test_a_fill_of_a_leaf_that_requires_grad_is_refused_but_allowed_under_no_grad(name):
+    x = leaf()
+    with pytest.raises(AutogradError):
+        FILLS[name](x)
+    with pytest.raises(AutogradError):
+        FILLS[name](x[:2])
+    assert x._version[0] == 0
+    with TORCH["no_grad"]():
+        FILLS[name](x)
+    assert x._version[0] == 1 and x.is_leaf and x.requires_grad
+
+
+def test_fill_with_a_value_that_requires_grad_gives_it_the_summed_gradient():
+    w = tensor(3.0, requires_grad=True, dtype=TORCH["float64"])
+    c = TORCH["zeros"](3)  # float32: w's gradient keeps w's dtype
+    c.fill_(w)
+    assert c.grad_fn.name == "FillBackward3" and c.grad_fn.next_functions[0] == (None, 0)
+    (c * tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.array.dtype == np.float64 and w.grad.item() == 6.0

@@ -1,4 +1,5 @@
-"""Tensor factories: tensor(), ones, zeros, full, eye, arange, linspace, random ones, *_like."""
+"""Tensor factories: tensor(), ones, zeros, full, eye, arange, linspace, random ones, *_like; and the
+in-place fills (`fill_`, `zero_`, `normal_`, `uniform_`), which overwrite a tensor with new values."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 import numpy as np
 
 from gradcli.engine import dtypes, limits
+from gradcli.engine.function import Function
+from gradcli.engine.ops.elementwise import no_gradient
 from gradcli.engine.random import _fma_checked
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import ArgumentError, DTypeError, ShapeError, ValueTypeError
@@ -491,6 +494,116 @@ def _randn_like(t, dtype=None, requires_grad=False, device=None):
 
 
 _ones_shape.__name__, _zeros_shape.__name__ = "ones", "zeros"
+
+
+# -- in-place fills: new values that do not depend on the old ones ---------------------------------
+class FillValue(Function):
+    """`t.fill_(number)`: PyTorch's fill_.Scalar."""
+
+    name = "FillBackward2"
+    rule = ("∂ fill(u, c)/∂u = 0",)
+
+    def forward(self, a, value):
+        return np.full(a.shape, value, dtype=a.dtype)
+
+    def backward(self, g, a):
+        return (no_gradient(g),)
+
+
+class FillTensor(Function):
+    """`t.fill_(v)` with a 0-dim tensor v: PyTorch's fill_.Tensor; v gets the summed gradient (the
+    sum and v's dtype come from un-broadcasting)."""
+
+    name = "FillBackward3"
+    broadcasts = True
+    rule = ("∂ fill(u, v)/∂u = 0", "∂ fill(u, v)/∂v = 1 for each element")
+
+    def forward(self, a, v):
+        return np.full(a.shape, _fill_value(v.item(), a.dtype), dtype=a.dtype)
+
+    def backward(self, g, a, v):
+        return (no_gradient(g), g)
+
+
+class Zero(Function):
+    name = "ZeroBackward0"
+    rule = ("∂ zero(u)/∂u = 0",)
+
+    def forward(self, a):
+        return np.zeros_like(a)
+
+    def backward(self, g, a):
+        return (no_gradient(g),)
+
+
+class Normal(Function):
+    """`t.normal_(mean, std)`: samples from torch's CPU stream, in t's shape and dtype."""
+
+    name = "NormalBackward0"
+    rule = ("∂ normal_(u)/∂u = 0",)
+
+    def forward(self, a, mean=0.0, std=1.0):
+        return _generator().normal(a.shape, _number(mean, "normal_()"), _number(std, "normal_()"), a.dtype)
+
+    def backward(self, g, a):
+        return (no_gradient(g),)
+
+
+class Uniform(Function):
+    """`t.uniform_(from, to)`."""
+
+    name = "UniformBackward0"
+    rule = ("∂ uniform_(u)/∂u = 0",)
+
+    def forward(self, a, low=0.0, high=1.0):
+        return _generator().uniform(a.shape, _number(low, "uniform_()"), _number(high, "uniform_()"), a.dtype)
+
+    def backward(self, g, a):
+        return (no_gradient(g),)
+
+
+def _fill_value(value, dt: np.dtype):
+    """A number converted to dt as c10 converts it for fill_: truncated, refused if it overflows."""
+    if dt.kind == "b":
+        return bool(value)
+    if dt.kind == "f" and isinstance(value, int) and not -2**63 <= value < 2**63:
+        value = float(value)
+    return _fits(value, dt, "fill_()")
+
+
+def _overwrite(t: Tensor, op, *inputs, **params) -> Tensor:
+    """Write the op's result into t: PyTorch's in-place rules, one version bump, and t takes the op's
+    node when gradients are recorded (Tensor.write_inplace)."""
+    t.check_inplace()
+    return t.write_inplace(op.apply(t, *inputs, **params))
+
+
+def fill_(t, value):
+    if isinstance(value, Tensor):
+        if value.array.ndim:
+            raise ShapeError(f"fill_() takes a number or a 0-dim tensor, not a tensor of shape {list(value.shape)}",
+                             hint="pass one element: value[0], or value.item()")
+        return _overwrite(t, FillTensor, value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, (bool, int, float)):
+        raise ValueTypeError(f"fill_() takes a number or a 0-dim tensor, not {type(value).__name__}")
+    return _overwrite(t, FillValue, value=_fill_value(value, t.array.dtype))
+
+
+def zero_(t):
+    return _overwrite(t, Zero)
+
+
+def normal_(t, mean=0.0, std=1.0, generator=None):
+    return _overwrite(t, Normal, mean=mean, std=std)
+
+
+def uniform_(t, low=0.0, high=1.0, generator=None):
+    return _overwrite(t, Uniform, low=low, high=high)
+
+
+METHODS = dict(fill_=fill_, zero_=zero_, normal_=normal_, uniform_=uniform_)
 
 FUNCTIONS = dict(tensor=tensor, as_tensor=tensor, ones=ones, zeros=zeros, empty=empty, full=full, eye=eye,
                  arange=arange, linspace=linspace, rand=rand, randn=randn, randint=randint,

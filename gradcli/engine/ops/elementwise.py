@@ -202,27 +202,200 @@ class Div(Function):
         return (g / b if self.needs(0) else None, -g * a / (b * b) if self.needs(1) else None)
 
 
-class FloorDiv(Function):
-    """`a // b`: not differentiable in PyTorch either; kept for integer arithmetic."""
+def no_gradient(g):
+    """Zeros like the incoming gradient (PyTorch's zeros_like(grad)) for an op whose result does not
+    change with its input. Never part of a graph, also under create_graph; unlike g * 0, no NaN from
+    an infinite g."""
+    return Tensor(np.zeros_like(g.array)) if type(g) is Tensor else np.zeros_like(g)
 
-    name = "FloorDivideBackward0"
 
-    forward = binary(np.floor_divide)
+def _integer_division(ufunc, what: str):
+    """The forward of a division-like op: `binary(ufunc)`, with PyTorch's refusals for integer operands:
+    a zero divisor (NumPy would give 0), and two bool operands (PyTorch has no bool kernel)."""
+    forward = binary(ufunc)
+
+    def checked(self, a, b):
+        if _integral(b) and _integral(a):
+            from gradcli.errors import ArgumentError, DTypeError
+            if _boolean(a) and _boolean(b):
+                raise DTypeError(f"{what} is not implemented for bool tensors",
+                                 hint="convert them first, e.g. a.long() // b.long()")
+            if np.any(np.equal(b, 0)):
+                raise ArgumentError("integer division by zero",
+                                    hint="divide by a nonzero number, or use float tensors (7. // 0 is inf)")
+        return forward(self, a, b)
+
+    return checked
+
+
+def _boolean(x) -> bool:
+    return x.dtype.kind == "b" if isinstance(x, (ndarray, np.generic)) else isinstance(x, bool)
+
+
+def _integral(x) -> bool:
+    return x.dtype.kind in "iub" if isinstance(x, (ndarray, np.generic)) else isinstance(x, int)
+
+
+def _trunc_divide(a, b, out=None):
+    """Division rounded toward zero (C's `/` on integers, trunc(a / b) on floats)."""
+    if np.result_type(a, b).kind == "f":
+        return np.trunc(np.true_divide(a, b))
+    q = np.floor_divide(a, b)
+    return q + ((np.remainder(a, b) != 0) & ((np.less(a, 0)) != (np.less(b, 0))))
+
+
+def _torch_remainder(a, b, out=None):
+    """PyTorch's remainder: the sign of the divisor, computed from fmod, so a zero keeps the sign fmod
+    gives it (-2. % 2 is -0.; NumPy's remainder would give 0.)."""
+    m = np.fmod(a, b)
+    if m.dtype.kind != "f":
+        return np.remainder(a, b)
+    fix = (m != 0) & (np.less(b, 0) != (m < 0))
+    return np.where(fix, m + b, m) if fix.any() else m
+
+
+class NotDifferentiable(Function):
+    """An op PyTorch has no derivative for: its node (`NotImplemented`) lists only the inputs that require
+    grad, and backward through it is an error, raised when the walk reaches it."""
+
+    name = "NotImplemented"
+    op = hint = ""
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((node, 0) for node in self.next_nodes if node is not None)
 
     def backward(self, g, a, b):
-        return (None, None)
+        from gradcli.errors import AutogradError
+        raise AutogradError(f"{self.op} has no derivative (PyTorch does not implement one), so gradients "
+                            "cannot flow back through it",
+                            hint=self.hint)
+
+
+class FloorDiv(NotDifferentiable):
+    """`a // b`, `floor_divide`."""
+
+    op = "floor_divide (//)"
+    hint = ("detach what goes into it (x.detach() // 2), or use torch.div(x, 2, rounding_mode='floor'), "
+            "whose gradient is zero")
+
+    forward = _integer_division(np.floor_divide, "floor_divide (//)")
+
+
+class RemainderOfNumber(NotDifferentiable):
+    """`c % a` with a number c (PyTorch's remainder.Scalar_Tensor)."""
+
+    op = "remainder (%) of a number by a tensor"
+    hint = "make the number a tensor: torch.tensor(5.) % x"
+
+    forward = _integer_division(_torch_remainder, "remainder (%)")
+
+
+class DivRounding(Function):
+    """`div(a, b, rounding_mode=...)`: PyTorch's div.Tensor_mode. A rounded quotient is piecewise
+    constant, so its gradient is zero; rounding_mode=None divides as `/` does."""
+
+    name = "DivBackward2"
+    saves = (0, 1)
+    broadcasts = True
+    rule = ("∂ round(a/b)/∂a = 0 (1/b without rounding)", "∂ round(a/b)/∂b = 0 (−a/b² without rounding)")
+
+    _floor = _integer_division(np.floor_divide, "div(rounding_mode='floor')")
+    _trunc = _integer_division(_trunc_divide, "div(rounding_mode='trunc')")
+
+    def forward(self, a, b, rounding_mode):
+        self.mode = rounding_mode
+        if rounding_mode == "floor":
+            return self._floor(a, b)
+        if rounding_mode == "trunc":
+            return self._trunc(a, b)
+        return Div.forward(self, a, b)
+
+    def backward(self, g, a, b):
+        if self.mode is not None:
+            zero = no_gradient(g)
+            return (zero if self.needs(0) else None, zero if self.needs(1) else None)
+        return Div.backward(self, g, a, b)
+
+
+class RemainderScalar(Function):
+    """`a % c` with a number c."""
+
+    name = "RemainderBackward0"
+    rule = ("∂(a mod c)/∂a = 1",)
+
+    def forward(self, a, other):
+        return _remainder(self, a, other)
+
+    def backward(self, g, a):
+        return (g,)
 
 
 class Remainder(Function):
-    name = "RemainderBackward0"
+    """`a % b` with a tensor b that requires grad: both operands are saved, for b's gradient."""
+
+    name = "RemainderBackward1"
     broadcasts = True
     saves = (0, 1)
     rule = ("∂(a mod b)/∂a = 1", "∂(a mod b)/∂b = −⌊a/b⌋")
 
-    forward = binary(np.remainder)
+    forward = _integer_division(_torch_remainder, "remainder (%)")
 
     def backward(self, g, a, b):
-        return (g, -g * FloorDiv.call(a, b) if self.needs(1) else None)
+        return (g if self.needs(0) else None, -g * DivRounding.call(a, b, rounding_mode="floor"))
+
+
+class RemainderByConstant(Function):
+    """`a % b` with a tensor b that does not require grad: nothing is saved (PyTorch saves only for b).
+    Not a subclass of Remainder: an op class's backward is bound when the class is made."""
+
+    name = "RemainderBackward1"
+    broadcasts = True
+    rule = Remainder.rule
+
+    forward = Remainder.forward
+
+    def backward(self, g, a, b):
+        return (g, None)
+
+
+class FmodScalar(Function):
+    """`fmod(a, c)` with a number c: the remainder of division rounded toward zero (C's fmod)."""
+
+    name = "FmodBackward0"
+    rule = ("∂ fmod(a, c)/∂a = 1",)
+
+    def forward(self, a, other):
+        return _fmod(self, a, other)
+
+    def backward(self, g, a):
+        return (g,)
+
+
+class Fmod(Function):
+    name = "FmodBackward1"
+    broadcasts = True
+    saves = (0, 1)
+    rule = ("∂ fmod(a, b)/∂a = 1", "∂ fmod(a, b)/∂b = −trunc(a/b)")
+
+    forward = _integer_division(np.fmod, "fmod")
+
+    def backward(self, g, a, b):
+        return (g if self.needs(0) else None, -g * DivRounding.call(a, b, rounding_mode="trunc"))
+
+
+class FmodByConstant(Function):
+    name = "FmodBackward1"
+    broadcasts = True
+    rule = Fmod.rule
+
+    forward = Fmod.forward
+
+    def backward(self, g, a, b):
+        return (g, None)
+
+
+_remainder, _fmod = _integer_division(_torch_remainder, "remainder (%)"), _integer_division(np.fmod, "fmod")
 
 
 class Neg(Function):
@@ -280,7 +453,13 @@ class PowTensor(Function):
     broadcasts = True
     rule = ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a")
 
-    forward = binary(np.power)
+    _power = binary(np.power)
+
+    def forward(self, a, b):
+        if _boolean(a) and _boolean(b):
+            from gradcli.errors import DTypeError
+            raise DTypeError("pow is not implemented for two bool tensors", hint="convert one first: a.long() ** b")
+        return self._power(a, b)
 
     def backward(self, g, a, b, out):
         ga = gb = None
@@ -309,11 +488,14 @@ class RPow(Function):
         return (g * out * float(np.log(c)),)
 
 
-def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
+def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
     """Build a float function op class: y = f(u), ∂y/∂u = derivative(u), or derivative(y) for an op
-    that saves its result (save="out")."""
+    that saves its result (save="out"). With `grad_op`, backward is grad_op(g, y), an op of its own
+    (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node."""
 
     array_out = {"out": ARRAY_OUT} if isinstance(np_fn, np.ufunc) else {}
+    if grad_op is not None:
+        grad_call, grad_forward, grad_scratch = grad_op.call, grad_op.forward, grad_op._scratch
 
     class Unary(Function):
         name = grad_fn_name
@@ -329,7 +511,12 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x"):
                 a = as_float(a)
             return np_fn(a, **array_out)
 
-        if save == "out":
+        if grad_op is not None:
+            def backward(self, g, a, out):
+                if type(out) is ndarray:  # first order (create_graph saves Tensors): the arithmetic, no node
+                    return (grad_forward(grad_scratch, g, out if type(g) is ndarray else scalar(out)),)
+                return (grad_call(g, out),)
+        elif save == "out":
             def backward(self, g, a, out):
                 return (times(g, derivative(scalar(out) if type(g) is not ndarray else out)),)
         else:
@@ -348,7 +535,44 @@ Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 0
 Cos = _unary(np.cos, "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x: -Sin.call(x))
 Sin = _unary(np.sin, "SinBackward0", "∂ sin(u)/∂u = cos(u)", Cos.call)
 Tan = _unary(np.tan, "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda y: 1 + y * y, save="out")
-Tanh = _unary(np.tanh, "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda y: 1 - y * y, save="out")
+
+
+class TanhGrad(Function):
+    """Tanh's backward g·(1 − y²) as an op (PyTorch's tanh_backward(g, y)): TanhBackwardBackward0."""
+
+    name = "TanhBackwardBackward0"
+    grows = False
+    saves = (0, 1)
+    rule = ("∂/∂g = 1 − tanh²(u)", "∂/∂tanh(u) = −2·tanh(u)·g")
+
+    def forward(self, g, y):
+        return g * (1 - y * y)
+
+    def backward(self, gg, g, y):
+        wants = self.next_nodes
+        return (TanhGrad.call(gg, y) if wants[0] is not None else None,
+                -2 * y * gg * g if wants[1] is not None else None)
+
+
+class SigmoidGrad(Function):
+    """Sigmoid's backward g·y(1 − y) as an op (PyTorch's sigmoid_backward(g, y)): SigmoidBackwardBackward0."""
+
+    name = "SigmoidBackwardBackward0"
+    grows = False
+    saves = (0, 1)
+    rule = ("∂/∂g = σ(u)(1 − σ(u))", "∂/∂σ(u) = g·(1 − 2σ(u))")
+
+    def forward(self, g, y):
+        return g * (y * (1 - y))
+
+    def backward(self, gg, g, y):
+        wants = self.next_nodes
+        return (SigmoidGrad.call(gg, y) if wants[0] is not None else None,
+                gg * g * (-2 * y + 1) if wants[1] is not None else None)
+
+
+Tanh = _unary(np.tanh, "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda y: 1 - y * y, save="out",
+              grad_op=TanhGrad)
 
 
 def _sigmoid(a):
@@ -358,7 +582,7 @@ def _sigmoid(a):
 
 
 Sigmoid = _unary(_sigmoid, "SigmoidBackward0", "∂ σ(u)/∂u = σ(u)(1 − σ(u))", lambda y: y * (1 - y),
-                 save="out")
+                 save="out", grad_op=SigmoidGrad)
 
 
 class Relu(Function):
@@ -387,7 +611,7 @@ class ReluGrad(Function):
         return g * (out > 0)
 
     def backward(self, gg, g, out):
-        return ReluGrad.call(gg, out), gg * 0
+        return ReluGrad.call(gg, out), no_gradient(gg)
 
 
 class Abs(Function):
@@ -565,9 +789,19 @@ def mul(a, b):
     return Mul.apply(a, b) if isinstance(a, _tensor()) else Mul.apply(b, a)
 
 
-def div(a, b, rounding_mode=None):
-    if rounding_mode == "floor":
-        return FloorDiv.apply(a, operand(b))
+_UNSET = object()
+
+
+def div(a, b, rounding_mode=_UNSET):
+    if rounding_mode is not _UNSET:  # PyTorch's div.Tensor_mode, even for rounding_mode=None
+        if rounding_mode not in (None, "floor", "trunc"):
+            from gradcli.errors import ArgumentError
+            raise ArgumentError(f"div() rounding_mode must be None, 'trunc' or 'floor', not {rounding_mode!r}",
+                                hint="'floor' rounds down as // does, 'trunc' rounds toward zero")
+        a, b = operand(a), operand(b)
+        if not isinstance(a, _tensor()) and not isinstance(b, _tensor()):
+            a = tensor_arg(a, "div")
+        return DivRounding.apply(a, b, rounding_mode=rounding_mode)
     b = operand(b)
     if isinstance(a, _tensor()):
         return Div.apply(a, b)
@@ -598,8 +832,25 @@ def floor_divide(a, b):
     return FloorDiv.apply(a, operand(b)) if isinstance(a, _tensor()) else FloorDiv.apply(operand(a), b)
 
 
-def remainder(a, b):
-    return Remainder.apply(a, operand(b)) if isinstance(a, _tensor()) else Remainder.apply(operand(a), b)
+def _modulo(scalar_cls, tensor_cls, constant_cls, of_number=None):
+    """remainder / fmod: a number divisor is a parameter (one slot); a tensor divisor is saved only
+    when it requires grad, as PyTorch saves only what a requested gradient needs."""
+    def op(a, b):
+        b = operand(b)
+        if not isinstance(a, _tensor()):
+            if of_number is None:
+                from gradcli.errors import ValueTypeError
+                raise ValueTypeError(f"{scalar_cls.name[:-9].lower()}() needs a tensor as its first argument",
+                                     hint="wrap the number in torch.tensor(...)")
+            return of_number.apply(operand(a), b)
+        if not isinstance(b, _tensor()):
+            return scalar_cls.apply(a, other=b)
+        return (tensor_cls if b.requires_grad else constant_cls).apply(a, b)
+    return op
+
+
+remainder = _modulo(RemainderScalar, Remainder, RemainderByConstant, of_number=RemainderOfNumber)
+fmod = _modulo(FmodScalar, Fmod, FmodByConstant)
 
 
 def clamp(a, min=None, max=None):
@@ -682,7 +933,7 @@ def _on_tensor(cls, name):
 
 FUNCTIONS = {name: _on_tensor(cls, name) for name, cls in UNARY.items()}
 FUNCTIONS.update(add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
-                 true_divide=div, pow=pow, floor_divide=floor_divide, remainder=remainder, fmod=remainder,
+                 true_divide=div, pow=pow, floor_divide=floor_divide, remainder=remainder, fmod=fmod,
                  clamp=clamp, clip=clamp, where=where, maximum=maximum, minimum=minimum, rsub=rsub,
                  eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, greater=gt, less=lt,
                  logical_not=logical(np.logical_not), logical_and=logical(np.logical_and),

@@ -20,7 +20,7 @@ from gradcli.engine import limits
 from gradcli.engine import dtypes
 from gradcli.engine.function import Function
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
-                                           Tanh, Where, promote, to_dtype)
+                                           Tanh, Where, no_gradient, promote, to_dtype)
 from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliWarning, IndexOutOfRange,
                             ShapeError, ValueTypeError)
@@ -607,7 +607,7 @@ class LeakyReluGrad(Function):
         return np.where(a > 0, g, g * negative_slope).astype(g.dtype, copy=False)
 
     def backward(self, gg, g, a):
-        return LeakyReluGrad.call(gg, a, negative_slope=self.slope), gg * 0
+        return LeakyReluGrad.call(gg, a, negative_slope=self.slope), no_gradient(gg)
 
 
 class Softplus(Function):

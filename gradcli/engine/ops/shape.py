@@ -993,14 +993,30 @@ def _offsets(shape, strides):
 
 
 def _positions_in_base(view_arr: np.ndarray, base_arr: np.ndarray) -> np.ndarray:
-    """For each element of a view, its flat (C-order) index in the base it views."""
-    start = view_arr.__array_interface__["data"][0] - base_arr.__array_interface__["data"][0]
+    """For each element of a view, its flat (C-order) index in the base it views.
+
+    A view made before `base.data = ...` lies in the base's old storage: as PyTorch does, it is read at
+    the same offsets in the new one (counted from the start of the storage each lies in)."""
+    origin = base_arr
+    if not np.may_share_memory(view_arr, base_arr):
+        origin = view_arr
+        while isinstance(origin.base, np.ndarray):
+            origin = origin.base
+    start = view_arr.__array_interface__["data"][0] - origin.__array_interface__["data"][0]
     voff = _offsets(view_arr.shape, view_arr.strides) + start
     if base_arr.flags.c_contiguous:
-        return voff // base_arr.itemsize
-    boff = _offsets(base_arr.shape, base_arr.strides).ravel()
-    order = np.argsort(boff, kind="stable")
-    return order[np.searchsorted(boff[order], voff)]
+        pos = voff // base_arr.itemsize
+    else:
+        boff = _offsets(base_arr.shape, base_arr.strides).ravel()
+        order = np.argsort(boff, kind="stable")
+        pos = order[np.minimum(np.searchsorted(boff[order], voff), boff.size - 1)]
+        if origin is not base_arr and not np.array_equal(boff[pos], voff):
+            pos = np.full(voff.shape, -1)
+    if origin is not base_arr and pos.size and (pos.min() < 0 or pos.max() >= base_arr.size):
+        raise AutogradError(f"a view of shape {list(view_arr.shape)} no longer fits its base, whose data was "
+                            f"replaced (base.data = ...) by a tensor of shape {list(base_arr.shape)}",
+                            hint="make the view again after assigning .data")
+    return pos
 
 
 def setitem(x, idx, value):
