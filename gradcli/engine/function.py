@@ -244,10 +244,9 @@ def _recorder(cls):
         fn.seq = next(_sequence)
         fn.retained = None
         shape, dtype = out.shape, out.dtype
-        if flags_fix:
-            if fn.fix is not None:
-                fn.fix = _needs_fixing(inputs, out)
-        elif broadcasts:
+        if fn.fix is not None:  # flagged by a forward made by ops.elementwise.binary: it promoted or broadcast
+            fn.fix = _needs_fixing(inputs, out)
+        elif broadcasts and not flags_fix:
             for a in arrays:  # the common case, all alike, decided without a call
                 if type(a) is ndarray and (a.shape != shape or a.dtype is not dtype):  # (dtypes: see binary)
                     fix = _needs_fixing(inputs, out)
