@@ -30,7 +30,9 @@ from gradcli.errors import AutogradError, NumericError
 class Function:
     name = "Function"
     saves: tuple = ()
-    pairwise = False  # two inputs, each saved only to differentiate the other (Mul, Div, Mm)
+    # For each input in `saves`, the inputs whose gradients read it (None: any). A saved input is
+    # checked for in-place writes only when one of those requires grad, as PyTorch saves it only then.
+    read_by: tuple | None = None
     broadcasts = False  # elementwise with broadcasting: grads summed back to input shapes
     grows = True  # the result may have more elements than the inputs: check it against the cap
     rule = ""  # the local derivative in symbols, for --explain and the ledger
@@ -197,9 +199,10 @@ def _recorder(cls):
     no other Python call than the op's forward.
     """
     new, forward, new_tensor = cls.__new__, cls.forward, Tensor.__new__
-    broadcasts, saves, pairwise = cls.broadcasts, bool(cls.saves), cls.pairwise
+    broadcasts, saves = cls.broadcasts, bool(cls.saves)
     flags_fix = getattr(forward, "flags_fix", False)  # a forward made by ops.elementwise.binary
-    saved_inputs, saves_out, grows = cls._saved_inputs, cls._saves_out, cls.grows
+    saves_out, grows = cls._saves_out, cls.grows
+    checks = tuple(zip(cls._saved_inputs, cls.read_by or (None,) * len(cls._saved_inputs)))
 
     def record(inputs: tuple, params: dict | None = None) -> Tensor:
         fn = new(cls)
@@ -261,9 +264,15 @@ def _recorder(cls):
         if saves:
             fn.inputs = inputs  # for create_graph, which differentiates through the tensors themselves
             versions = []  # (input position, version counter, version when saved)
-            for i in saved_inputs:
+            for i, readers in checks:
                 x = inputs[i]
-                if type(x) is Tensor and (not pairwise or nodes[1 - i] is not None):
+                if type(x) is Tensor:
+                    if readers is not None:
+                        for j in readers:
+                            if nodes[j] is not None:
+                                break
+                        else:
+                            continue  # no gradient that reads it is wanted
                     versions.append((i, x._version, x._version[0]))
             if saves_out:
                 versions.append((-1, result._version, 0))  # -1: the result, last in saved

@@ -96,6 +96,27 @@ def test_consumers_that_saved_the_old_value_still_refuse():
     assert info.value.hint
 
 
+@pytest.mark.parametrize("op, refuses", [
+    (lambda w, c: c / w, True),  # the divisor is read by its own gradient too: saved, so checked
+    (lambda w, c: w / c, False),  # the dividend is read only by the divisor's gradient: not saved
+    (lambda w, c: c * w, False),  # each factor is read only by the other's gradient
+    (lambda w, c: w * c, False),
+])
+def test_a_write_is_refused_exactly_when_pytorch_saved_the_value(op, refuses):
+    """The divisor of a/b is saved whenever a gradient flows (∂/∂b reads b too); a factor of a
+    product, or the dividend, only when the other operand requires grad (torch 2.13)."""
+    x = leaf()
+    w = x * 1
+    y = op(w, tensor([2.0, 4.0, 8.0], dtype=TORCH["float64"]))
+    w.add_(1)
+    if refuses:
+        with pytest.raises(AutogradError, match="modified in place"):
+            y.sum().backward()
+    else:
+        y.sum().backward()
+        assert x.grad is not None
+
+
 def test_self_as_the_other_operand_is_still_checked():
     """`v.mul_(v)`: the clone replaces only the first input; the second is v itself, now changed."""
     x = leaf()

@@ -169,7 +169,7 @@ class Mul(Function):
     name = "MulBackward0"
     grows = False
     saves = (0, 1)
-    pairwise = True
+    read_by = ((1,), (0,))  # each input differentiates the other
     broadcasts = True
     rule = ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a")
 
@@ -184,7 +184,7 @@ class Div(Function):
     name = "DivBackward0"
     grows = False
     saves = (0, 1)
-    pairwise = True
+    read_by = ((1,), (0, 1))  # a differentiates b; b both
     broadcasts = True
     rule = ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²")
 

@@ -68,7 +68,7 @@ def _t(x):
 class Dot(Function):
     name = "DotBackward0"
     saves = (0, 1)
-    pairwise = True
+    read_by = ((1,), (0,))  # each input differentiates the other
     rule = ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a")
 
     def forward(self, a, b):
@@ -88,7 +88,7 @@ class Dot(Function):
 class Mv(Function):
     name = "MvBackward0"
     saves = (0, 1)
-    pairwise = True
+    read_by = ((1,), (0,))  # each input differentiates the other
     rule = ("∂(M·v)/∂M = g vᵀ", "∂(M·v)/∂v = Mᵀ g")
 
     def forward(self, m, v):
@@ -117,7 +117,7 @@ class Mv(Function):
 class Mm(Function):
     name = "MmBackward0"
     saves = (0, 1)
-    pairwise = True
+    read_by = ((1,), (0,))  # each input differentiates the other
     rule = ("∂(A·B)/∂A = g Bᵀ", "∂(A·B)/∂B = Aᵀ g")
 
     def forward(self, a, b):
@@ -133,7 +133,7 @@ class Mm(Function):
 class Bmm(Function):
     name = "BmmBackward0"
     saves = (0, 1)
-    pairwise = True
+    read_by = ((1,), (0,))  # each input differentiates the other
     rule = ("∂(A·B)/∂A = g Bᵀ per batch", "∂(A·B)/∂B = Aᵀ g per batch")
 
     def forward(self, a, b):
