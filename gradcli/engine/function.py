@@ -271,8 +271,10 @@ def _recorder(cls):
                         for j in readers:
                             if nodes[j] is not None:
                                 break
-                        else:
-                            continue  # no gradient that reads it is wanted
+                        else:  # no gradient that reads it is wanted: like PyTorch, don't keep it alive
+                            arrays[i] = None
+                            fn.inputs = inputs = _without(inputs, i)
+                            continue
                     versions.append((i, x._version, x._version[0]))
             if saves_out:
                 versions.append((-1, result._version, 0))  # -1: the result, last in saved
@@ -393,6 +395,13 @@ _STAR_ARGS = 0x04 | 0x08  # CO_VARARGS | CO_VARKEYWORDS (inspect's names; import
 # creation order of nodes, counting down: the backward walk's min-heap pops the newest node first
 _sequence = itertools.count(0, -1)
 _NONES = [(None,) * n for n in range(64)]
+
+
+def _without(inputs: tuple, i: int) -> tuple:
+    """`inputs` with None at position i (two inputs, the case of every op with `read_by`, built directly)."""
+    if len(inputs) == 2:
+        return (None, inputs[1]) if i == 0 else (inputs[0], None)
+    return inputs[:i] + (None,) + inputs[i + 1:]
 
 
 def _needs_fixing(inputs, out):

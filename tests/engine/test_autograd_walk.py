@@ -61,6 +61,23 @@ def test_a_leaf_and_its_accumulator_form_no_reference_cycle():
             gc.enable()
 
 
+@pytest.mark.parametrize("op, kept", [
+    (lambda w, c: w * c, False),  # ∂/∂w reads only c: PyTorch does not keep w
+    (lambda w, c: w / c, False),
+    (lambda w, c: c / w, True),  # ∂/∂w reads w itself
+    (lambda w, c: w * w, True),
+])
+def test_a_node_keeps_an_input_alive_only_if_its_backward_reads_it(op, kept):
+    x = tensor([1.0, 2.0], requires_grad=True)
+    w = x * 1
+    y = op(w, tensor([3.0, 4.0]))
+    alive = weakref.ref(w)
+    del w
+    assert (alive() is not None) is kept
+    y.sum().backward()
+    assert x.grad is not None
+
+
 def test_a_leaf_keeps_one_accumulator_while_a_graph_uses_it():
     x = tensor([1.0], requires_grad=True)
     a, b = x * 2.0, x * 3.0
