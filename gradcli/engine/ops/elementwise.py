@@ -202,6 +202,11 @@ class Div(Function):
         return (g / b if self.needs(0) else None, -g * a / (b * b) if self.needs(1) else None)
 
 
+def _array(x):
+    """The array of a saved input (a Tensor under create_graph)."""
+    return x.array if type(x) is Tensor else x
+
+
 def no_gradient(g):
     """Zeros like the incoming gradient (PyTorch's zeros_like(grad)) for an op whose result does not
     change with its input. Never part of a graph, also under create_graph; unlike g * 0, no NaN from
@@ -441,7 +446,7 @@ class Pow(Function):
     def backward(self, g, a):
         p = self.exponent
         if p == 0:
-            return (g * 0,)
+            return (no_gradient(g),)  # PyTorch: zeros_like(self)
         return (g * (p * Pow.call(a, exponent=p - 1)),)
 
 
@@ -608,7 +613,7 @@ class ReluGrad(Function):
     rule = ("∂/∂g = 1 where relu(u) > 0", "∂/∂relu(u) = 0")
 
     def forward(self, g, out):
-        return g * (out > 0)
+        return np.where(out > 0, g, np.zeros((), g.dtype))  # +0 elsewhere, as PyTorch's (g * mask gives -0)
 
     def backward(self, gg, g, out):
         return ReluGrad.call(gg, out), no_gradient(gg)
@@ -634,7 +639,7 @@ class Sign(Function):
         return np.sign(a)
 
     def backward(self, g, a):
-        return (g * 0,)
+        return (no_gradient(g),)  # PyTorch: zeros_like(grad)
 
 
 class Clamp(Function):
@@ -660,7 +665,7 @@ class Clamp(Function):
             mask = a >= self.lo
         if self.hi is not None:
             mask = (a <= self.hi) & mask
-        return (g * mask,)
+        return (Where.call(mask, g, 0.0),)  # PyTorch: where(mask, grad, 0), so +0 outside, never -0
 
 
 class Maximum(Function):
@@ -672,8 +677,11 @@ class Maximum(Function):
     forward = binary(np.maximum)
 
     def backward(self, g, a, b):
-        half = (a == b) * 0.5
-        return g * ((a > b) + half), g * ((b > a) + half)
+        # PyTorch: where(a == b, grad / 2, grad).masked_fill_(a < b, 0) for a (a > b for b): +0, never -0
+        a, b = _array(a), _array(b)
+        split = Where.call(a == b, g / 2, g)
+        return (Where.call(a < b, 0.0, split) if self.needs(0) else None,
+                Where.call(a > b, 0.0, split) if self.needs(1) else None)
 
 
 class Minimum(Function):
@@ -685,8 +693,10 @@ class Minimum(Function):
     forward = binary(np.minimum)
 
     def backward(self, g, a, b):
-        half = (a == b) * 0.5
-        return g * ((a < b) + half), g * ((b < a) + half)
+        a, b = _array(a), _array(b)
+        split = Where.call(a == b, g / 2, g)
+        return (Where.call(a > b, 0.0, split) if self.needs(0) else None,
+                Where.call(a < b, 0.0, split) if self.needs(1) else None)
 
 
 class Where(Function):
@@ -713,8 +723,9 @@ class Where(Function):
         return out if out.dtype == dt else out.astype(dt)
 
     def backward(self, g, a, b):
-        zero = g * 0
-        return Where.call(self.cond, g, zero), Where.call(self.cond, zero, g)
+        # PyTorch: where(cond, grad, 0) and where(cond, 0, grad): +0, never the -0 of g * 0
+        return (Where.call(self.cond, g, 0.0) if self.needs(0) else None,
+                Where.call(self.cond, 0.0, g) if self.needs(1) else None)
 
 
 class Clone(Function):

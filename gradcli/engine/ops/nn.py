@@ -348,7 +348,7 @@ class MaskedFill(Function):
         return np.where(mask, np.asarray(value, dtype=a.dtype), a)
 
     def backward(self, g, a):
-        return (Where.call(self.mask, g * 0, g),)
+        return (Where.call(self.mask, 0.0, g),)  # PyTorch: grad.masked_fill(mask, 0), so no NaN from an infinite g
 
 
 # -- loss bindings: argument checks, then one node --------------------------------------------

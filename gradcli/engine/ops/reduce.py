@@ -298,18 +298,26 @@ def _check_nonempty(a, axes, op):
                                   hint="reduce over a non-empty dimension")
 
 
-def _tie_weights(a, out_kept, axes):
-    """1/k on each of the k elements equal to the extreme (NaN counts as the extreme), 0 elsewhere."""
+def _ties(a, out_kept, axes):
+    """The elements equal to the extreme (NaN counts as the extreme), and how many there are."""
     hit = a == out_kept
     nan = np.isnan(out_kept) if a.dtype.kind == "f" else None
     if nan is not None and nan.any():
         hit |= np.isnan(a)
-    w = hit.astype(a.dtype)
-    return w / w.sum(axis=axes, keepdims=True)
+    return hit, hit.sum(axis=axes, keepdims=True).astype(a.dtype)
 
 
-def _extreme(np_fn, grad_fn_name, symbol):
-    """Full max/min (MaxBackward1) or amax/amin (AmaxBackward0): ties share the gradient evenly."""
+def _tie_weights(a, out_kept, axes):
+    """1/k on each of the k elements equal to the extreme (NaN counts as the extreme), 0 elsewhere."""
+    hit, count = _ties(a, out_kept, axes)
+    return hit.astype(a.dtype) / count
+
+
+def _extreme(np_fn, grad_fn_name, symbol, fill):
+    """Full max/min (MaxBackward1) or amax/amin (AmaxBackward0): ties share the gradient evenly.
+
+    As PyTorch computes it: max()/min() put grad / k into zeros (`fill`: evenly_distribute_backward,
+    masked_fill_), amax/amin multiply grad / k by the mask (scale_grad_by_count), so -0 where grad < 0."""
 
     class Extreme(Function):
         name = grad_fn_name
@@ -325,19 +333,24 @@ def _extreme(np_fn, grad_fn_name, symbol):
             a, out = array_of(a), array_of(out)
             axes = tuple(range(a.ndim)) if self.axes is None else self.axes
             kept = kept_shape(a.shape, axes)
-            w = _tie_weights(a, np.reshape(out, kept), axes)
             if not self.keepdim:
                 g = view(g, kept)
-            return (times(g, w),)
+            if isinstance(g, Tensor):
+                return (times(g, _tie_weights(a, np.reshape(out, kept), axes)),)
+            hit, count = _ties(a, np.reshape(out, kept), axes)
+            share = g / count
+            if fill:
+                return (np.where(hit, share, np.zeros((), share.dtype)),)
+            return (share * hit,)
 
     Extreme.__name__ = Extreme.__qualname__ = grad_fn_name.replace("Backward", "")
     return Extreme
 
 
-MaxAll = _extreme(np.max, "MaxBackward1", "max")
-MinAll = _extreme(np.min, "MinBackward1", "min")
-Amax = _extreme(np.max, "AmaxBackward0", "max")
-Amin = _extreme(np.min, "AminBackward0", "min")
+MaxAll = _extreme(np.max, "MaxBackward1", "max", fill=True)
+MinAll = _extreme(np.min, "MinBackward1", "min", fill=True)
+Amax = _extreme(np.max, "AmaxBackward0", "max", fill=False)
+Amin = _extreme(np.min, "AminBackward0", "min", fill=False)
 
 
 def _selected(grad_fn_name, symbol):
@@ -367,7 +380,10 @@ def _selected(grad_fn_name, symbol):
             onehot = positions == self.indices
             if not self.keepdim:
                 g = view(g, kept_shape(self.shape, (ax,)))
-            return (times(g, onehot),)
+            if isinstance(g, Tensor):
+                return (times(g, onehot),)
+            # PyTorch scatters grad into zeros (value_selecting_reduction_backward): +0, never g * 0 = -0
+            return (np.where(onehot, g, np.zeros((), g.dtype)),)
 
     Selected.__name__ = Selected.__qualname__ = grad_fn_name.replace("Backward", "")
     return Selected
