@@ -596,7 +596,7 @@ class Relu(Function):
     rule = ("∂ relu(u)/∂u = 1 if u > 0 else 0",)
 
     def forward(self, a):
-        return np.maximum(a, 0).astype(a.dtype, copy=False)
+        return np.maximum(0, a).astype(a.dtype, copy=False)  # NumPy keeps its second operand on a tie: relu(-0.) is -0., as in PyTorch
 
     def backward(self, g, a, out):
         return (ReluGrad.call(g, out),)
@@ -650,12 +650,12 @@ class Clamp(Function):
     def forward(self, a, min=None, max=None):
         self.lo, self.hi = min, max
         if min is not None and max is not None:
-            return np.minimum(np.maximum(a, min), max).astype(a.dtype, copy=False) if min <= max \
+            return np.minimum(max, np.maximum(min, a)).astype(a.dtype, copy=False) if min <= max \
                 else np.full_like(a, max)
         if min is not None:
-            return np.maximum(a, min).astype(a.dtype, copy=False)
+            return np.maximum(min, a).astype(a.dtype, copy=False)  # a tie keeps a (-0. stays -0.), as in PyTorch
         if max is not None:
-            return np.minimum(a, max).astype(a.dtype, copy=False)
+            return np.minimum(max, a).astype(a.dtype, copy=False)
         from gradcli.errors import ArgumentError
         raise ArgumentError("clamp() needs min or max", hint="clamp(x, min=0.0) or clamp(x, 0.0, 1.0)")
 
@@ -668,13 +668,22 @@ class Clamp(Function):
         return (Where.call(mask, g, 0.0),)  # PyTorch: where(mask, grad, 0), so +0 outside, never -0
 
 
+def _maximum(a, b, out=None):
+    """np.maximum keeping `a` on a tie, as PyTorch does (maximum(-0., 0.) is -0.): NumPy keeps its second operand."""
+    return np.maximum(b, a, out=out)
+
+
+def _minimum(a, b, out=None):
+    return np.minimum(b, a, out=out)
+
+
 class Maximum(Function):
     name = "MaximumBackward0"
     saves = (0, 1)
     broadcasts = True
     rule = ("∂ max(a,b)/∂a = 1 if a > b (½ if a = b)", "∂ max(a,b)/∂b = 1 if b > a (½ if a = b)")
 
-    forward = binary(np.maximum)
+    forward = binary(_maximum)
 
     def backward(self, g, a, b):
         # PyTorch: where(a == b, grad / 2, grad).masked_fill_(a < b, 0) for a (a > b for b): +0, never -0
@@ -690,7 +699,7 @@ class Minimum(Function):
     broadcasts = True
     rule = ("∂ min(a,b)/∂a = 1 if a < b (½ if a = b)", "∂ min(a,b)/∂b = 1 if b < a (½ if a = b)")
 
-    forward = binary(np.minimum)
+    forward = binary(_minimum)
 
     def backward(self, g, a, b):
         a, b = _array(a), _array(b)
