@@ -677,6 +677,51 @@ def _minimum(a, b, out=None):
     return np.minimum(b, a, out=out)
 
 
+class ClampTensor(Function):
+    """`clamp` with tensor bounds (either may be None): PyTorch's clamp.Tensor, whose result broadcasts
+    the input with the bounds, and whose bounds get gradients where they are the result."""
+
+    name = "ClampBackward0"
+    saves = (0, 1, 2)
+    broadcasts = True
+    rule = ("∂ clamp(u)/∂u = 1 if lo ≤ u ≤ hi else 0", "∂ clamp(u)/∂lo = 1 where u < lo < hi",
+            "∂ clamp(u)/∂hi = 1 where u > hi or hi < lo")
+
+    def forward(self, a, lo, hi):
+        present = [x for x in (a, lo, hi) if x is not None]
+        if len(present) == 1:
+            from gradcli.errors import ArgumentError
+            raise ArgumentError("clamp() needs min or max", hint="clamp(x, min=0.0) or clamp(x, 0.0, 1.0)")
+        dt = result_dtype(*present)
+        for x in present[1:]:
+            broadcast_check(np.asarray(a), np.asarray(x))
+        out = np.asarray(a, dtype=dt)
+        if lo is not None:  # the input's operand second: NumPy keeps it on a tie, as PyTorch keeps the input
+            out = np.maximum(np.asarray(lo, dtype=dt), out)
+        if hi is not None:
+            out = np.minimum(np.asarray(hi, dtype=dt), out)
+        return out
+
+    def backward(self, g, a, lo, hi):
+        # PyTorch's clamp_backward_min_max: where(condition, grad, 0) for each input
+        a, lo, hi = _array(a), _array(lo), _array(hi)
+        ga = glo = ghi = None
+        if lo is not None and hi is not None:
+            if self.needs(0):
+                ga = Where.call((a >= lo) & (a <= hi), g, 0.0)
+            if self.needs(1):
+                glo = Where.call((a < lo) & (lo < hi), g, 0.0)
+            if self.needs(2):
+                ghi = Where.call((a > hi) | (hi < lo), g, 0.0)
+        elif lo is not None:
+            ga = Where.call(a >= lo, g, 0.0) if self.needs(0) else None
+            glo = Where.call(a < lo, g, 0.0) if self.needs(1) else None
+        else:
+            ga = Where.call(a <= hi, g, 0.0) if self.needs(0) else None
+            ghi = Where.call(a > hi, g, 0.0) if self.needs(2) else None
+        return ga, glo, ghi
+
+
 class Maximum(Function):
     name = "MaximumBackward0"
     saves = (0, 1)
@@ -874,11 +919,25 @@ fmod = _modulo(FmodScalar, Fmod, FmodByConstant)
 
 
 def clamp(a, min=None, max=None):
-    for bound in (min, max):
-        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
-            from gradcli.errors import ValueTypeError
-            raise ValueTypeError(f"clamp() bounds must be numbers, got {type(bound).__name__}")
-    return Clamp.apply(tensor_arg(a, "clamp"), min=min, max=max)
+    """PyTorch's two overloads: number bounds (ClampBackward1) or tensor bounds (ClampBackward0).
+    A 0-dim tensor next to a number bound counts as a number, as PyTorch's argument parser has it."""
+    from gradcli.errors import ValueTypeError
+    T = _tensor()
+    bounds = [min, max]
+    tensors = [isinstance(b, T) for b in bounds]
+    numbers = [b is not None and not t for b, t in zip(bounds, tensors)]
+    if any(tensors) and any(numbers):
+        if not all(b.array.ndim == 0 for b, t in zip(bounds, tensors) if t):
+            raise ValueTypeError("clamp() takes number bounds or tensor bounds, not a number and a tensor",
+                                 hint="make both bounds tensors (torch.full_like(x, 0.)) or both numbers")
+        bounds = [b.item() if t else b for b, t in zip(bounds, tensors)]
+        tensors = [False, False]
+    for bound, t in zip(bounds, tensors):
+        if bound is not None and not t and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+            raise ValueTypeError(f"clamp() bounds must be numbers or tensors, got {type(bound).__name__}")
+    if any(tensors):
+        return ClampTensor.apply(tensor_arg(a, "clamp"), bounds[0], bounds[1])
+    return Clamp.apply(tensor_arg(a, "clamp"), min=bounds[0], max=bounds[1])
 
 
 def where(cond, a, b):
