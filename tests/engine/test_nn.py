@@ -495,3 +495,32 @@ def test_relu_second_and_third_order(name):
     np.testing.assert_allclose(gg.array, 6 * k ** 3 * x.array)
     (ggg,) = grad(gg.sum(), x)
     np.testing.assert_allclose(ggg.array, 6 * k ** 3)
+
+
+# -- class dimension 1 of an N-d input: PyTorch's nll_loss_nd -------------------------------------
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2, 3, 2, 2), (1, 3, 1, 2, 2)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_of_an_nd_input_is_that_of_its_rows(shape, reduction):
+    rng = np.random.default_rng(0)
+    x = t(rng.standard_normal(shape), grad=True)
+    target = Tensor(rng.integers(0, shape[1], (shape[0],) + shape[2:]))
+    loss = F["cross_entropy"](x, target, reduction=reduction)
+    rows = np.moveaxis(x.array, 1, -1).reshape(-1, shape[1])
+    flat = F["cross_entropy"](t(rows), Tensor(target.array.reshape(-1)), reduction=reduction)
+    np.testing.assert_allclose(loss.array.reshape(-1), flat.array.reshape(-1), rtol=1e-12)
+    name = "ViewBackward0" if reduction == "none" and len(shape) != 4 else "NllLoss2DBackward0"
+    assert loss.grad_fn.name == name
+    check_grads(lambda a: F["cross_entropy"](a, target, reduction=reduction), [x])
+
+
+def test_nll_loss_gradient_is_plus_zero_off_target_and_on_ignored_rows():
+    x = t([[0.5, -1., 2.], [1., 1., 1.]], grad=True)
+    loss = F["nll_loss"](x, Tensor(np.array([2, -100])), reduction="none")
+    (loss * t([-1., -1.])).sum().backward()
+    assert not np.signbit(x.grad.array[[0, 0, 1, 1, 1], [0, 1, 0, 1, 2]]).any()
+    np.testing.assert_array_equal(x.grad.array, [[0., 0., 1.], [0., 0., 0.]])
+
+
+def test_nd_target_must_match_the_input_without_its_class_dimension():
+    with pytest.raises(ShapeError):
+        F["nll_loss"](t(np.zeros((2, 3, 4))), Tensor(np.zeros((2, 3), dtype=np.int64)))

@@ -19,6 +19,7 @@ from gradcli.engine import limits
 
 from gradcli.engine import dtypes
 from gradcli.engine.function import Function
+from gradcli.engine.ops import shape as shape_ops
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
                                            Tanh, Where, no_gradient, promote, to_dtype)
 from gradcli.engine.tensor import Tensor, require_tensor
@@ -268,7 +269,11 @@ def _log_sigmoid(z):
 
 
 class NllLoss(Function):
-    """Negative log-likelihood of class indices; the target and weight are parameters, not slots."""
+    """Negative log-likelihood of class indices; the target and weight are parameters, not slots.
+
+    Input (C,) with a 0-d target, or (N, C, ...) with a target (N, ...): the class is axis 1 (0 for 1-D).
+    The forward sums the picked terms in PyTorch's order (`_nll_sums`), the backward writes
+    PyTorch's -w·g (or w·(−g/Σw)) into zeros, so every other entry is +0."""
 
     name = "NllLossBackward0"
     saves = (0,)  # torch saves the input too, so a second backward is refused the same way
@@ -278,35 +283,92 @@ class NllLoss(Function):
         self.reduction = reduction
         keep = target != ignore_index
         t = np.where(keep, target, 0).astype(np.intp)
-        if weight is None:
-            w = keep.astype(x.dtype)
-        else:
-            w = np.where(keep, weight[t], 0).astype(x.dtype)
-        self.t, self.w = t, w
-        if x.ndim == 1:
-            picked = x[t]
-        else:
-            picked = np.take_along_axis(x, t[:, None], axis=1)[:, 0]
-        loss = np.where(keep, -picked * w, 0).astype(x.dtype, copy=False)
+        self.axis = axis = 1 if x.ndim > 1 else 0
+        self.t, self.keep, self.weighted = np.expand_dims(t, axis), keep, weight is not None
+        w = np.where(keep, weight[t], 0).astype(x.dtype) if weight is not None else keep.astype(x.dtype)
+        self.w = w
+        picked = np.take_along_axis(x, self.t, axis=axis).squeeze(axis)
+        if reduction == "none":
+            return np.where(keep, -picked * w if weight is not None else -picked, 0).astype(x.dtype, copy=False)
+        loss, total = _nll_sums(picked, w, keep, weight is not None, x.dtype)
+        self.total = total
         if reduction == "mean":
-            self.total = w.sum(dtype=x.dtype)
             with np.errstate(invalid="ignore", divide="ignore"):  # nothing counted: NaN, as in torch
-                return np.true_divide(loss.sum(dtype=x.dtype), self.total).astype(x.dtype)
-        return _reduce(loss, reduction)
+                return np.asarray(loss / total, dtype=x.dtype)
+        return np.asarray(loss, dtype=x.dtype)
 
     def backward(self, g, x):
-        coef = -self.w
-        if self.reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                coef = np.where(self.w != 0, coef / self.total, 0).astype(self.w.dtype)
-        dense = np.zeros(x.shape, dtype=self.w.dtype)
-        if x.ndim == 1:
-            dense[self.t] = coef
+        if isinstance(g, Tensor):  # create_graph: the same numbers, through recorded ops
+            coef = -self.w
+            if self.reduction == "mean":
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    coef = np.where(self.w != 0, coef / self.total, 0).astype(self.w.dtype)
+            dense = np.zeros(array_shape(x), dtype=self.w.dtype)
+            np.put_along_axis(dense, self.t, np.expand_dims(coef, self.axis), axis=self.axis)
+            if self.reduction == "none" and self.axis:
+                g = _unsqueeze(g, self.axis)
+            return (_times(g, dense),)
+        dt = self.w.dtype
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if self.reduction == "none":  # PyTorch: -w * grad_output, per element
+                vals = -self.w * g if self.weighted else -g
+            else:  # PyTorch: grad = -(grad_output / Σw) (mean) or -grad_output; w * grad
+                grad = -(g / self.total) if self.reduction == "mean" else -g
+                vals = self.w * grad if self.weighted else np.broadcast_to(grad, self.w.shape)
+        vals = np.where(self.keep, vals, np.zeros((), dt)).astype(dt, copy=False)
+        dense = np.zeros(array_shape(x), dtype=dt)
+        np.put_along_axis(dense, self.t, np.expand_dims(vals, self.axis), axis=self.axis)
+        return (dense,)
+
+
+class NllLoss2d(NllLoss):
+    """nll_loss of a 4-D input (N, C, H, W): PyTorch's nll_loss2d, the same sums in the same order."""
+
+    name = "NllLoss2DBackward0"
+
+
+def array_shape(x):
+    return x.array.shape if isinstance(x, Tensor) else x.shape
+
+
+NLL_CASCADE_LIMIT = 1 << 16  # beyond this many terms, NumPy's sum (PyTorch's order, emulated, is a Python loop)
+
+
+def _nll_sums(picked, w, keep, weighted, dtype):
+    """Σ −x·w over the kept positions and Σ w, summed as PyTorch's nll_loss (and nll_loss2d) kernels
+    sum them on CPU: in position order, in the input's dtype, through an 8-level cascade that moves the
+    running sum one level up at every kept position that is a multiple of 16 (of 256 for the next
+    level, ...). The rounding of every step is PyTorch's, so the loss agrees to the last bit."""
+    flat_x, flat_w, flat_keep = picked.ravel(), w.ravel(), keep.ravel()
+    kept = np.flatnonzero(flat_keep)
+    zero = dtype.type(0)
+    count = dtype.type(kept.size)
+    if kept.size > NLL_CASCADE_LIMIT:
+        terms = -flat_x[kept] * flat_w[kept] if weighted else -flat_x[kept]
+        return terms.sum(dtype=dtype), (flat_w[kept].sum(dtype=dtype) if weighted else count)
+    levels, power = 8, 4
+    mask = (1 << power) - 1
+    loss = [zero] * levels
+    wsum = [zero] * levels
+    xs, ws = flat_x[kept], flat_w[kept]
+    for i, b in enumerate(kept.tolist()):
+        if weighted:
+            wv = ws[i]
+            loss[0] = loss[0] - xs[i] * wv
+            wsum[0] = wsum[0] + wv
         else:
-            np.put_along_axis(dense, self.t[:, None], coef[:, None], axis=1)
-            if self.reduction == "none":
-                g = _unsqueeze(g, 1)
-        return (_times(g, dense),)
+            loss[0] = loss[0] - xs[i]
+        for j in range(levels - 1):
+            if b & (mask << (j * power)):
+                break
+            loss[j + 1] = loss[j + 1] + loss[j]
+            wsum[j + 1] = wsum[j + 1] + wsum[j]
+            loss[j] = wsum[j] = zero
+    total_loss, total_w = zero, zero
+    for j in range(levels):
+        total_loss = total_loss + loss[j]
+        total_w = total_w + wsum[j]
+    return total_loss, (total_w if weighted else count)
 
 
 class DivScalar(Function):
@@ -475,20 +537,20 @@ def _class_weight(weight, classes, dtype, who):
 
 
 def _check_targets(input, target, ignore_index, who):
-    """nll_loss's input (N, C) or (C,) and int64 class-index target (N,) or ()."""
+    """nll_loss's input (C,), (N, C) or (N, C, d1, ...) and int64 class-index target (), (N,) or (N, d1, ...)."""
     x, t = input.array, target.array
     if t.dtype not in (np.int64, np.uint8):
         raise DTypeError(f"{who}(): class-index targets must be int64 (or uint8), not {target.dtype}",
                          hint="convert them: target.long()")
-    if x.ndim not in (1, 2):
-        raise ShapeError(f"{who}(): the input must have shape (N, C) or (C,), but has shape {list(x.shape)}",
-                         hint="reshape to (batch, classes), e.g. x.reshape(-1, C)")
-    want = x.shape[:1] if x.ndim == 2 else ()
+    if x.ndim == 0:
+        raise ShapeError(f"{who}(): the input must have shape (C,), (N, C) or (N, C, d1, ...), not a 0-d tensor",
+                         hint="pass one score per class")
+    want = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
     if t.shape != want:
         raise ShapeError(f"{who}(): an input of shape {list(x.shape)} needs a target of shape {list(want)}, "
                          f"but the target has shape {list(t.shape)}",
-                         hint="one class index per row of the input")
-    classes = x.shape[-1]
+                         hint="one class index per row of the input (the classes are dimension 1)")
+    classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
     bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
     if bad.any():
         value = int(t[bad].flat[0]) if t.ndim else int(t)
@@ -505,8 +567,24 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _float_input(input, who)
     classes = _check_targets(input, target, ignore_index, who)
     w = _class_weight(weight, classes, input.array.dtype, who)
-    return NllLoss.apply(input, target=target.array, weight=w, ignore_index=ignore_index,
-                         reduction=reduction)
+    return _nll_nd(input, target.array, w, ignore_index, reduction)
+
+
+def _nll_nd(input, target, w, ignore_index, reduction):
+    """PyTorch's nll_loss_nd: (C,) and (N, C) go to nll_loss, (N, C, H, W) to nll_loss2d, and any other
+    rank is viewed as (N, C, 1, -1) for nll_loss2d (its per-element result viewed back for 'none')."""
+    x = input.array
+    params = dict(weight=w, ignore_index=ignore_index, reduction=reduction)
+    if x.ndim <= 2:
+        return NllLoss.apply(input, target=target, **params)
+    if x.ndim == 4:
+        return NllLoss2d.apply(input, target=target, **params)
+    n, c = x.shape[:2]
+    flat = (n, c, 1, -1) if x.size else (n, c, 0, 0)
+    viewed = shape_ops.view(shape_ops.contiguous(input), flat)
+    tgt = target.reshape((n, 1, -1) if target.size else (n, 0, 0))
+    out = NllLoss2d.apply(viewed, target=tgt, **params)
+    return shape_ops.view(out, (n,) + x.shape[2:]) if reduction == "none" else out
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -527,7 +605,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     classes = _check_targets(input, target, ignore_index, who)
     w = _class_weight(weight, classes, input.array.dtype, who)
     logp = LogSoftmax.apply(input, dim=class_dim)
-    loss = NllLoss.apply(logp, target=target.array, weight=w, ignore_index=ignore_index, reduction=reduction)
+    loss = _nll_nd(logp, target.array, w, ignore_index, reduction)
     if not label_smoothing:
         return loss
     return _smoothed(logp, loss, target, weight, ignore_index, reduction, label_smoothing, class_dim)
@@ -541,7 +619,7 @@ def _smoothed(logp, loss, target, weight, ignore_index, reduction, eps, class_di
         smooth = Neg.apply(logp.sum(class_dim))
     else:
         w = weight.array.astype(logp.array.dtype, copy=False)
-        smooth = Neg.apply(_times(logp, w.reshape((1, classes)) if class_dim else w).sum(class_dim))
+        smooth = Neg.apply(_times(logp, _class_shaped(w, logp.array.ndim, class_dim)).sum(class_dim))
     smooth = MaskedFill.apply(smooth, mask=ignore, value=0.0)
     if reduction == "mean":
         kept = target.array[~ignore]
@@ -553,6 +631,13 @@ def _smoothed(logp, loss, target, weight, ignore_index, reduction, eps, class_di
     elif reduction == "sum":
         smooth = smooth.sum()
     return MulScalar.apply(loss, other=1 - eps) + MulScalar.apply(smooth, other=eps / classes)
+
+
+def _class_shaped(w, ndim, class_dim):
+    """A per-class weight shaped to broadcast along the class dimension (PyTorch's weight.view)."""
+    shape = [1] * ndim
+    shape[class_dim] = w.shape[0]
+    return w.reshape(shape)
 
 
 def _cross_entropy_probs(input, target, weight, reduction, eps, class_dim):
@@ -569,7 +654,7 @@ def _cross_entropy_probs(input, target, weight, reduction, eps, class_dim):
         target = target * (1 - eps) + eps / classes
     prod = Mul.apply(logp, target)
     if w is not None:
-        prod = _times(prod, w.reshape((1, classes)) if class_dim else w)
+        prod = _times(prod, _class_shaped(w, input.array.ndim, class_dim))
     if reduction == "none":
         return Neg.apply(prod.sum(class_dim))
     loss = Neg.apply(prod.sum())
