@@ -199,7 +199,8 @@ class Div(Function):
         return out if out.dtype == dt else out.astype(dt)
 
     def backward(self, g, a, b):
-        return (g / b if self.needs(0) else None, -g * a / (b * b) if self.needs(1) else None)
+        # PyTorch's formulas, in its order of rounding: grad / b and -grad * ((a / b) / b)
+        return (g / b if self.needs(0) else None, -g * ((a / b) / b) if self.needs(1) else None)
 
 
 def _array(x):
@@ -423,7 +424,7 @@ class Reciprocal(Function):
         return np.reciprocal(as_float(a))
 
     def backward(self, g, a, out):
-        return (-g * out * out,)
+        return (-g * (out * out),)  # PyTorch's order: -grad * (result * result)
 
 
 class Pow(Function):
@@ -490,13 +491,15 @@ class RPow(Function):
         c = self.base
         if c == 0:
             return (g * 0,)
-        return (g * out * float(np.log(c)),)
+        return (g * (out * float(np.log(c))),)  # PyTorch's order: grad * (result * log(base))
 
 
-def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
+def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None, divide=False):
     """Build a float function op class: y = f(u), ∂y/∂u = derivative(u), or derivative(y) for an op
     that saves its result (save="out"). With `grad_op`, backward is grad_op(g, y), an op of its own
-    (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node."""
+    (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node.
+    With `divide`, backward is g / derivative (PyTorch's grad / x for log, not g * (1/x), which
+    rounds differently)."""
 
     array_out = {"out": ARRAY_OUT} if isinstance(np_fn, np.ufunc) else {}
     if grad_op is not None:
@@ -521,6 +524,12 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
                 if type(out) is ndarray:  # first order (create_graph saves Tensors): the arithmetic, no node
                     return (grad_forward(grad_scratch, g, out if type(g) is ndarray else scalar(out)),)
                 return (grad_call(g, out),)
+        elif divide and save == "out":
+            def backward(self, g, a, out):
+                return (g / derivative(scalar(out) if type(g) is not ndarray else out),)
+        elif divide:
+            def backward(self, g, a):
+                return (g / derivative(scalar(a) if type(g) is not ndarray else a),)
         elif save == "out":
             def backward(self, g, a, out):
                 return (times(g, derivative(scalar(out) if type(g) is not ndarray else out)),)
@@ -534,9 +543,9 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
 
 
 Exp = _unary(np.exp, "ExpBackward0", "∂ exp(u)/∂u = exp(u)", lambda y: y, save="out")
-Log = _unary(np.log, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x: 1 / x)
-Log1p = _unary(np.log1p, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x: 1 / (x + 1))
-Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 0.5 / y, save="out")
+Log = _unary(np.log, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x: x, divide=True)
+Log1p = _unary(np.log1p, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x: x + 1, divide=True)
+Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 2 * y, save="out", divide=True)
 Cos = _unary(np.cos, "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x: -Sin.call(x))
 Sin = _unary(np.sin, "SinBackward0", "∂ sin(u)/∂u = cos(u)", Cos.call)
 Tan = _unary(np.tan, "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda y: 1 + y * y, save="out")
@@ -551,6 +560,8 @@ class TanhGrad(Function):
     rule = ("∂/∂g = 1 − tanh²(u)", "∂/∂tanh(u) = −2·tanh(u)·g")
 
     def forward(self, g, y):
+        if y.dtype == np.float32:  # PyTorch's CPU kernel fuses 1 - y·y (one rounding, an FMA): do the same
+            return g * (1 - y.astype(np.float64) * y).astype(np.float32)
         return g * (1 - y * y)
 
     def backward(self, gg, g, y):
@@ -568,7 +579,7 @@ class SigmoidGrad(Function):
     rule = ("∂/∂g = σ(u)(1 − σ(u))", "∂/∂σ(u) = g·(1 − 2σ(u))")
 
     def forward(self, g, y):
-        return g * (y * (1 - y))
+        return g * (1 - y) * y  # PyTorch's kernel: grad * (1 - y) * y
 
     def backward(self, gg, g, y):
         wants = self.next_nodes

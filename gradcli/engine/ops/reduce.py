@@ -513,12 +513,17 @@ class VectorNorm(Function):
         if p == 2:
             # a / ‖a‖, and 0 where the norm is 0 (there a is 0 too, so a safe denominator suffices)
             return (g * (a / plus(norm, (norm_arr == 0).astype(arr.dtype))),)
-        if math.isinf(p):
-            w = _tie_weights(np.abs(arr), norm_arr, axes)
-            return (times(g, w) * Sign.call(a),)
+        if math.isinf(p):  # PyTorch: sgn(a) * ((grad / k) * mask), k the number of ties
+            if isinstance(g, Tensor):
+                return (times(g, _tie_weights(np.abs(arr), norm_arr, axes)) * Sign.call(a),)
+            hit, count = _ties(np.abs(arr), norm_arr, axes)
+            return (np.sign(arr) * ((g / count) * hit),)
         abs_a = Abs.call(a)
         safe_abs = plus(abs_a, (arr == 0).astype(arr.dtype))  # |a|^(p-1) is finite and sign(a) = 0 there
-        scaled = Sign.call(a) * Pow.call(safe_abs, exponent=p - 1)
+        if p < 2:
+            scaled = Sign.call(a) * Pow.call(safe_abs, exponent=p - 1)
+        else:  # PyTorch's form for p > 2: a * |a|^(p-2), which rounds differently from sign(a) * |a|^(p-1)
+            scaled = a * Pow.call(safe_abs, exponent=p - 2)
         if p < 1:
             return (scaled * g * Pow.call(norm, exponent=1 - p),)
         safe_norm = plus(norm, (norm_arr == 0).astype(arr.dtype))
