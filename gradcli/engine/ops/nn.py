@@ -19,6 +19,7 @@ from gradcli.engine import limits
 
 from gradcli.engine import dtypes
 from gradcli.engine.function import Function
+from gradcli.engine.ops.cascade import torch_sum
 from gradcli.engine.ops import shape as shape_ops
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
                                            Tanh, Where, no_gradient, promote, to_dtype)
@@ -57,11 +58,11 @@ def _reduce(loss, reduction):
     """A loss reduction of a per-element array, in its dtype (the mean of nothing is NaN, as in torch)."""
     if reduction == "none":
         return loss
-    total = loss.sum(dtype=loss.dtype)
+    total = torch_sum(loss, tuple(range(loss.ndim))) if loss.size else loss.sum(dtype=loss.dtype)
     if reduction == "sum":
         return total
     with np.errstate(invalid="ignore"):
-        return np.true_divide(total, loss.size).astype(loss.dtype)
+        return np.true_divide(total, loss.dtype.type(loss.size)).astype(loss.dtype)
 
 
 # -- softmax family ------------------------------------------------------------------------------
@@ -626,7 +627,8 @@ def _smoothed(logp, loss, target, weight, ignore_index, reduction, eps, class_di
         if weight is None:
             denom = np.asarray(kept.size, dtype=np.int64)
         else:
-            denom = weight.array[kept].sum(dtype=weight.array.dtype)
+            picked = weight.array[kept].ravel()
+            denom = torch_sum(picked, (0,)) if picked.size else picked.sum(dtype=weight.array.dtype)
         smooth = Div.apply(smooth.sum(), Tensor(np.asarray(denom)))
     elif reduction == "sum":
         smooth = smooth.sum()

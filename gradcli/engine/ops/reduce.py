@@ -18,6 +18,7 @@ import numpy as np
 from gradcli.engine import limits
 
 from gradcli.engine.function import Function
+from gradcli.engine.ops.cascade import torch_sum
 from gradcli.engine.ops import shape as shape_ops
 from gradcli.engine.ops.elementwise import Abs, Add, Maximum, Minimum, Mul, Pow, Sign, ToCopy, Where
 from gradcli.engine.tensor import Tensor, require_tensor
@@ -121,8 +122,28 @@ def _sum_array(a, axes, keepdim, dtype=None):
             dtype = INT64
         elif a.dtype == np.float16:
             return np.sum(a, axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
+    if a.dtype.kind == "f" and (dtype is None or np.dtype(dtype).kind == "f"):
+        if dtype is not None and a.dtype != dtype:
+            a = a.astype(dtype)
+        return torch_sum(a, _axes(axes, a.ndim), keepdim)  # PyTorch's order of additions, to the last bit
     out = np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype)
     return out
+
+
+def _axes(axes, ndim) -> tuple:
+    if axes is None:
+        return tuple(range(ndim))
+    return tuple(sorted(a % ndim for a in axes)) if isinstance(axes, tuple) else (axes % ndim,)
+
+
+def _mean_array(a, axes, keepdim, dtype=None):
+    """PyTorch's CPU mean: the sum (in its order), divided by the count in the result's dtype."""
+    out_dtype = np.dtype(dtype or a.dtype)
+    if a.dtype != out_dtype:
+        a = a.astype(out_dtype)
+    axes = _axes(axes, a.ndim)
+    n = math.prod(a.shape[i] for i in axes)
+    return np.asarray(torch_sum(a, axes, keepdim) / out_dtype.type(n), dtype=out_dtype)
 
 
 def _spread(g, in_shape, axes, keepdim):
@@ -187,7 +208,7 @@ class Mean(Function):
         self.shape, self.dtype = a.shape, a.dtype
         if a.size == 0:  # PyTorch: nan, silently
             return np.full((), np.nan, dtype or a.dtype)
-        return np.mean(a, dtype=dtype).astype(dtype or a.dtype, copy=False)
+        return _mean_array(a, None, False, dtype)
 
     def backward(self, g, a):
         n = math.prod(self.shape)
@@ -205,7 +226,7 @@ class MeanDim(Function):
         if a.size == 0:
             total = np.sum(a, axis=dim, keepdims=keepdim, dtype=dtype)
             return np.full(total.shape, np.nan if total.size else 0, dtype or a.dtype)
-        return np.mean(a, axis=dim, keepdims=keepdim, dtype=dtype).astype(dtype or a.dtype, copy=False)
+        return _mean_array(a, dim, keepdim, dtype)
 
     def backward(self, g, a):
         n = math.prod(self.shape[i] for i in self.axes)

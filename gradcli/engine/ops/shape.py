@@ -25,6 +25,7 @@ import numpy as np
 from gradcli.engine import limits
 from gradcli.engine.dtypes import result_dtype
 from gradcli.engine.function import Function
+from gradcli.engine.ops.cascade import torch_sum
 from gradcli.engine.grad_mode import set_grad_enabled, state
 from gradcli.engine.ops.elementwise import Clone, ToCopy, Where
 from gradcli.engine.tensor import Tensor, require_tensor
@@ -45,7 +46,7 @@ def sum_to(g, shape):
         return g
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
-    out = g.sum(axis=axes, keepdims=True) if axes else g
+    out = torch_sum(g, axes, True) if axes else g  # PyTorch's sum_to: its sum, in its order of additions
     return out.reshape(shape)
 
 
