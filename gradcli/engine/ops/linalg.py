@@ -54,6 +54,82 @@ def _check_mm(a, b, op="mm") -> None:
     _same_dtype(a, b, op)
 
 
+# -- PyTorch's order of float32 products -----------------------------------------------------------
+# A float32 product of k terms rounds differently in another order. PyTorch's CPU build calls MKL,
+# whose kernel (and order) depends on the shapes and layouts; for the small shapes below, measured
+# against torch 2.13, each output is the plain running sum 0 + a0·b0 + a1·b1 + ... (every product
+# and sum rounded to float32, no FMA), which `_ordered` computes. Other shapes use NumPy's product.
+ORDERED_K = 64  # the largest inner size measured
+
+
+def _layout(x: np.ndarray) -> str:
+    """'r' for a row-major matrix, 'c' for a column-major one (a transposed contiguous matrix)."""
+    if x.ndim < 2 or x.strides[-1] == x.itemsize:
+        return "r"
+    return "c" if x.strides[-2] == x.itemsize else "?"
+
+
+def _ordered(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ_p a[..., :, p] · b[..., p, :] as a running float32 sum from 0, in order of p."""
+    out = np.zeros(a.shape[:-1] + b.shape[-1:], a.dtype)
+    for p in range(a.shape[-1]):
+        out = out + a[..., :, p:p + 1] * b[..., p:p + 1, :]
+    return out
+
+
+def _sequential_mm(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether torch.mm(a, b) of these float32 matrices is the running sum (MKL's small kernels)."""
+    m, k = a.shape
+    n = b.shape[1]
+    if a.dtype != np.float32 or k > ORDERED_K:
+        return False
+    if k <= 2:  # one addition at most: no order to choose, but NumPy's BLAS fuses it (an FMA), MKL does not
+        return not (m >= 4 and n > 9)  # (MKL's kernel for those shapes fuses)
+    la, lb = _layout(a), _layout(b)
+    if la == "r" and lb == "r":
+        return m == 1 or n in (2, 3, 4, 8)
+    if la == "c" and lb == "r":  # a.T @ g in backward
+        return n in (1, 2, 3, 4, 8) or (m <= 3 and (n <= 5 or k < 8))
+    if la == "c" and lb == "c":
+        return m >= 2 and n <= 8
+    if la == "r" and lb == "c":  # g @ b.T in backward
+        if m == 1:
+            return k <= (8 if n <= 3 else 3)
+        if m <= 3:
+            return k <= (8 if n == 1 else 5 if n <= 3 else 3)
+        return n <= 9 and k <= (5 if 2 <= n <= 3 else 3)
+    return False
+
+
+def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _ordered(a, b) if _sequential_mm(a, b) else np.matmul(a, b)
+
+
+def _sequential_mv(m: np.ndarray) -> bool:
+    rows, k = m.shape
+    if m.dtype != np.float32 or k > ORDERED_K:
+        return False
+    layout = _layout(m)
+    return k <= 2 or layout == "c" or (layout == "r" and (k <= 3 or (rows <= 3 and k <= 9)))
+
+
+def _mv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return _ordered(m, v[:, None])[:, 0] if _sequential_mv(m) else np.matmul(m, v)
+
+
+def _dot(a: np.ndarray, b: np.ndarray):
+    if a.dtype == np.float32 and a.shape[0] <= 3:
+        return _ordered(a[None], b[:, None])[0, 0]
+    return np.dot(a, b)
+
+
+def _bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """PyTorch's bmm runs its own loop (the running sum, in any float dtype) when m·k·n < 400."""
+    if a.dtype.kind == "f" and a.shape[1] * a.shape[2] * b.shape[2] < 400:
+        return _ordered(a, b)
+    return np.matmul(a, b)
+
+
 # -- kernels ------------------------------------------------------------------------------------
 def _mT(x):
     """Swap the last two dims (records TransposeBackward0 for a Tensor)."""
@@ -79,7 +155,7 @@ class Dot(Function):
             raise ShapeError(f"dot() needs vectors of the same length, got {a.shape[0]} and {b.shape[0]} elements",
                              hint="both vectors must have the same number of elements")
         _same_dtype(a, b, "dot")
-        return np.dot(a, b)
+        return _dot(a, b)
 
     def backward(self, g, a, b):
         return (g * b if self.needs(0) else None, g * a if self.needs(1) else None)
@@ -100,7 +176,7 @@ class Mv(Function):
                              f"elements: {m.shape[1]} columns against {v.shape[0]} elements",
                              hint="the vector's length must equal the matrix's number of columns")
         _same_dtype(m, v, "mv")
-        return np.matmul(m, v)
+        return _mv(m, v)
 
     def backward(self, g, m, v):
         gm = gv = None
@@ -123,7 +199,7 @@ class Mm(Function):
     def forward(self, a, b):
         _check_mm(a, b)
         limits.check_shape((a.shape[0], b.shape[1]))
-        return np.matmul(a, b)
+        return _mm(a, b)
 
     def backward(self, g, a, b):
         return (Mm.call(g, _t(b)) if self.needs(0) else None,
@@ -146,7 +222,7 @@ class Bmm(Function):
                              hint=f"the second would need shape {[a.shape[0], a.shape[2], b.shape[2]]}")
         _same_dtype(a, b, "bmm")
         limits.check_shape((a.shape[0], a.shape[1], b.shape[2]))
-        return np.matmul(a, b)
+        return _bmm(a, b)
 
     def backward(self, g, a, b):
         return (Bmm.call(g, _mT(b)) if self.needs(0) else None,
