@@ -22,7 +22,7 @@ from gradcli.engine.function import Function
 from gradcli.engine.ops.cascade import torch_sum
 from gradcli.engine.ops import shape as shape_ops
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
-                                           Tanh, Where, no_gradient, promote, to_dtype)
+                                           Tanh, Where, exp32, log1p32, log32, no_gradient, promote, to_dtype)
 from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliWarning, IndexOutOfRange,
                             ShapeError, ValueTypeError)
@@ -36,6 +36,31 @@ def _sum_keep(x, axis):
     if isinstance(x, Tensor):
         return x.sum(axis, keepdim=True)
     return np.sum(x, axis=axis, keepdims=True)
+
+
+def _dim_sum(x, axis):
+    """Σ over one axis, keeping it, in the order of PyTorch's softmax kernels: along the last axis its
+    vectorized reduce_all (one accumulator of 512-bit lanes, then a halving tree across the lanes);
+    along another axis a running sum from 0."""
+    if isinstance(x, Tensor):
+        return x.sum(axis, keepdim=True)
+    n = x.shape[axis]
+    if x.dtype.kind != "f" or n == 0:
+        return np.sum(x, axis=axis, keepdims=True)
+    if axis % x.ndim != x.ndim - 1:
+        return np.expand_dims(np.cumsum(x, axis=axis, dtype=x.dtype).take(-1, axis=axis) + x.dtype.type(0), axis)
+    lanes = 64 // x.itemsize
+    if n < lanes:  # vec_reduce_all over a partial vector: lane 0 plus each other lane, in order
+        return np.cumsum(x, axis=-1, dtype=x.dtype)[..., -1:]
+    lead = x.shape[:-1]
+    full = n // lanes * lanes
+    acc = np.cumsum(x[..., :full].reshape(lead + (full // lanes, lanes)), axis=-2, dtype=x.dtype)[..., -1, :]
+    if full < n:
+        acc[..., :n - full] += x[..., full:]
+    while acc.shape[-1] > 1:
+        half = acc.shape[-1] // 2
+        acc = acc[..., :half] + acc[..., half:]
+    return acc
 
 
 def _times(x, c):
@@ -77,14 +102,14 @@ class Softmax(Function):
             return np.ones_like(a)
         if a.size == 0:
             return a.copy()
-        e = np.exp(a - a.max(axis=dim, keepdims=True))
-        e /= e.sum(axis=dim, keepdims=True)
+        e = exp32(a - a.max(axis=dim, keepdims=True))
+        e /= _dim_sum(e, dim)
         return e
 
     def backward(self, g, a, out):
         if self.dim is None:
             return (g * 0,)
-        return (out * (g - _sum_keep(g * out, self.dim)),)
+        return (out * (g - _dim_sum(g * out, self.dim)),)
 
 
 class LogSoftmax(Function):
@@ -99,13 +124,17 @@ class LogSoftmax(Function):
         if a.size == 0:
             return a.copy()
         shifted = a - a.max(axis=dim, keepdims=True)  # log-sum-exp never sees a large exponent
-        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        shifted -= log32(_dim_sum(exp32(shifted), dim))  # PyTorch's kernel: (x - max) - log(Σ exp(x - max))
         return shifted
 
     def backward(self, g, a, out):
         if self.dim is None:
             return (g * 0,)
-        return (g - Exp.call(out) * _sum_keep(g, self.dim),)
+        if type(g) is np.ndarray and g.dtype == np.float32:
+            # PyTorch's kernel: g - exp(out) * Σg, compiled to one fused multiply-subtract
+            e, total = Exp.call(out).astype(np.float64), _dim_sum(g, self.dim).astype(np.float64)
+            return ((g - e * total).astype(np.float32),)
+        return (g - Exp.call(out) * _dim_sum(g, self.dim),)
 
 
 def _softmax_input(input, dim, dtype, who):
@@ -183,7 +212,7 @@ class BinaryCrossEntropy(Function):
     def forward(self, x, y, weight, reduction):
         self.weight, self.reduction, self.n = weight, reduction, x.size
         with np.errstate(divide="ignore"):  # log(0) = -inf, floored at -100 as torch does
-            loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+            loss = (y - 1) * np.maximum(log1p32(-x), -100) - y * np.maximum(log32(x), -100)
         if weight is not None:
             loss *= weight
         return _reduce(loss, reduction)
@@ -220,7 +249,7 @@ class BinaryCrossEntropyWithLogits(Function):
         self.weight, self.pos_weight, self.reduction, self.n = weight, pos_weight, reduction, z.size
         # log σ(z) = min(z, 0) − log1p(exp(−|z|)): no overflow for any z. Like torch, it is
         # computed in z's dtype and promoted with a wider target only afterwards.
-        log_sig = np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
+        log_sig = np.minimum(z, 0) - log1p32(exp32(-np.abs(z)))
         if pos_weight is not None:
             log_sig = (log_sig * ((pos_weight - 1) * y + 1)).astype(log_sig.dtype, copy=False)
         loss = (1 - y) * z - log_sig
@@ -260,13 +289,13 @@ def _sigmoid(z):
     if isinstance(z, Tensor):
         return Sigmoid.call(z)
     with np.errstate(over="ignore"):
-        return (1 / (1 + np.exp(-z))).astype(z.dtype, copy=False)
+        return (1 / (1 + exp32(-z))).astype(z.dtype, copy=False)
 
 
 def _log_sigmoid(z):
     if isinstance(z, Tensor):
         return Minimum.call(z, 0.0) - Log1p.call(Exp.call(-abs(z)))
-    return np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
+    return np.minimum(z, 0) - log1p32(exp32(-np.abs(z)))
 
 
 class NllLoss(Function):

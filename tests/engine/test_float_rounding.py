@@ -1,0 +1,37 @@
+"""float32 math functions and the softmax family round as PyTorch's CPU kernels do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradcli.engine.api as api
+from gradcli.engine.tensor import Tensor
+
+T, F = api.TORCH, api.FUNCTIONAL
+
+
+def test_exp_of_one_is_e_rounded_once():
+    assert T["exp"](Tensor(np.float32(1.0))).item() == 2.7182817459106445  # torch.tensor(1.).exp().item()
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "log1p", "sin", "cos", "tanh", "sigmoid"])
+def test_math_functions_agree_with_live_torch_on_nearly_every_value(name):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(20000).astype(np.float32) * 2
+    if name in ("log", "log1p"):
+        x = np.abs(x) + np.float32(1e-3)
+    want = getattr(torch, name)(torch.from_numpy(x)).numpy()
+    got = T[name](Tensor(x)).array
+    assert (got == want).mean() > 0.9
+
+
+def test_log_softmax_of_a_row_agrees_with_live_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    same = 0
+    for n in range(2, 40):
+        x = rng.standard_normal((3, n)).astype(np.float32)
+        same += np.array_equal(F["log_softmax"](Tensor(x), dim=1).array,
+                               torch.log_softmax(torch.from_numpy(x), 1).numpy())
+    assert same > 25  # NumPy's exp and sum orders: about 10
