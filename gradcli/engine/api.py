@@ -90,6 +90,32 @@ def _to(self, *args, dtype=None, **kw):
 
 
 METHODS["to"] = _to
+
+# PyTorch's legacy CPU tensor type names, which `t.type()` returns and `t.type(name)` accepts
+LEGACY_TYPES = {"bool": "BoolTensor", "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
+                "int32": "IntTensor", "int64": "LongTensor", "float16": "HalfTensor", "float32": "FloatTensor",
+                "float64": "DoubleTensor"}
+
+
+def _type(self, dtype=None, non_blocking=False, **kw):
+    """`t.type()` names the tensor's type ('torch.FloatTensor'); `t.type(torch.float64)` or
+    `t.type('torch.DoubleTensor')` converts, as `t.to(...)` does."""
+    if dtype is None:
+        return "torch." + LEGACY_TYPES[self.dtype.name]
+    if isinstance(dtype, str):
+        names = {f"torch.{v}": k for k, v in LEGACY_TYPES.items()}
+        if dtype not in names:
+            from gradcli.errors import ArgumentError
+            raise ArgumentError(f"invalid type: {dtype!r}", hint="use a dtype (torch.float32) or 'torch.FloatTensor'")
+        dtype = dtypes.BY_NAME[names[dtype]]
+    if not isinstance(dtype, dtypes.DType):
+        from gradcli.errors import ValueTypeError
+        raise ValueTypeError(f"type() takes a dtype or a type name, not {type(dtype).__name__}",
+                             hint="t.type(torch.float32)")
+    return ew.to_dtype(self, dtype.np)
+
+
+METHODS["type"] = _type
 METHODS["cpu"] = lambda self: self
 
 def _as_method(fn):
