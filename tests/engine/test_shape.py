@@ -470,12 +470,17 @@ def test_second_backward_without_retain_graph_accumulates(f):
     np.testing.assert_array_equal(x.grad.array, 2 * first)
 
 
-def test_second_backward_through_index_gather_is_allowed_as_in_pytorch():
+def test_second_backward_through_index_gather_is_refused_as_in_pytorch():
+    # IndexBackward0 saves the indices (torch 2.13 refuses the second backward without retain_graph)
     x = Tensor(np.ones(3, np.float32), requires_grad=True)
     y = x[[0, 2]].sum()
-    y.backward()
+    y.backward(retain_graph=True)
     y.backward()
     np.testing.assert_array_equal(x.grad.array, [2, 0, 2])
+    y = x[[0, 2]].sum()
+    y.backward()
+    with pytest.raises(AutogradError):
+        y.backward()
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -785,6 +785,8 @@ class Where(Function):
     """`where(cond, a, b)`: the condition is a parameter, not a slot (as in PyTorch)."""
 
     name = "WhereBackward0"
+    # PyTorch saves the condition: a second backward without retain_graph is refused, as there
+    saves = ("condition",)
     broadcasts = True
     rule = ("∂/∂a = 1 where cond", "∂/∂b = 1 where not cond")
 

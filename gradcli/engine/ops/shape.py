@@ -607,6 +607,8 @@ class Index(Function):
     """Advanced indexing (lists, integer tensors, masks); repeated indices add up in backward."""
 
     name = "IndexBackward0"
+    # PyTorch saves the indices: a second backward without retain_graph is refused, as there
+    saves = ("indices",)
     rule = ("∂ u[idx]/∂u = 1 at each index (repeats add up)",)
 
     def forward(self, a, key):
