@@ -852,11 +852,52 @@ def operand(x, what="argument"):
     raise ValueTypeError(f"expected a tensor or a number as {what}, got {type(x).__name__}")
 
 
+def fused_add(a, b, alpha):
+    """a + alpha·b rounded once, as PyTorch's vectorized add with alpha computes it (an FMA; alpha
+    first converted to the dtype). float64 has no exact FMA in NumPy: two roundings there."""
+    if a.dtype == np.float32 and getattr(b, "dtype", None) == np.float32:
+        alpha = float(np.float32(alpha))
+        return (a.astype(np.float64) + b.astype(np.float64) * alpha).astype(np.float32)
+    return a + b * a.dtype.type(alpha) if a.dtype.kind == "f" else a + b * alpha
+
+
+class AddAlpha(Function):
+    """`add(a, b, alpha=c)` with a tensor b: one node, as in PyTorch (a + c·b, rounded once)."""
+
+    name = "AddBackward0"
+    broadcasts = True
+    rule = ("∂(a + c·b)/∂a = 1", "∂(a + c·b)/∂b = c")
+    sign = 1
+
+    def forward(self, a, b, alpha):
+        self.alpha = alpha
+        a, b, dt = promote(a, b)
+        if isinstance(a, ndarray) and isinstance(b, ndarray) and a.shape != b.shape:
+            broadcast_check(a, b)
+        a, b = np.asarray(a, dtype=dt), np.asarray(b, dtype=dt)
+        out = fused_add(*np.broadcast_arrays(a, b), alpha * self.sign)
+        return out if out.dtype == dt else out.astype(dt)
+
+    def backward(self, g, a, b):
+        # PyTorch: grad for a; grad * alpha for b (sub: -grad * alpha)
+        return (g if self.needs(0) else None, (g if self.sign > 0 else -g) * self.alpha if self.needs(1) else None)
+
+
+class SubAlpha(AddAlpha):
+    """`sub(a, b, alpha=c)` with a tensor b: SubBackward0, a − c·b."""
+
+    name = "SubBackward0"
+    rule = ("∂(a − c·b)/∂a = 1", "∂(a − c·b)/∂b = −c")
+    sign = -1
+
+
 def add(a, b, alpha=1):
     if type(a) is Tensor and (type(b) is Tensor or type(b) is float) and alpha == 1:
         return Add.record((a, b))  # the common case, without the checks below
     b = operand(b)
     if alpha != 1:
+        if isinstance(b, _tensor()):
+            return AddAlpha.apply(a, b, alpha=alpha)
         b = b * alpha
     return Add.apply(a, b) if isinstance(a, _tensor()) else Add.apply(b, a)
 
@@ -864,6 +905,8 @@ def add(a, b, alpha=1):
 def sub(a, b, alpha=1):
     b = operand(b)
     if alpha != 1:
+        if isinstance(b, _tensor()):
+            return SubAlpha.apply(a, b, alpha=alpha)
         b = b * alpha
     if isinstance(a, _tensor()):
         return Sub.apply(a, b)
