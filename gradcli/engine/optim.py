@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcli.engine.grad_mode import set_grad_enabled
+from gradcli.engine.ops.elementwise import fused_add
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import ArgumentError, ValueTypeError
 
@@ -112,8 +113,9 @@ class SGD:
                 d = g.array
                 if maximize:
                     d = -d
+                # PyTorch's updates, each `x.add(y, alpha=c)` one fused multiply-add (see fused_add)
                 if decay != 0:
-                    d = d + a * a.dtype.type(decay)
+                    d = fused_add(d, a, decay)
                 if momentum != 0:
                     state = self.state.setdefault(id(p), {})
                     buf = state.get("momentum_buffer")
@@ -122,10 +124,10 @@ class SGD:
                     else:
                         b = buf.array
                         b *= b.dtype.type(momentum)
-                        b += d * b.dtype.type(1 - dampening)
+                        b[...] = fused_add(b, d, 1 - dampening)
                         buf._version[0] += 1
-                    d = d + buf.array * a.dtype.type(momentum) if nesterov else buf.array
-                a += d * a.dtype.type(-lr)
+                    d = fused_add(d, buf.array, momentum) if nesterov else buf.array
+                a[...] = fused_add(a, d, -lr)
                 p._version[0] += 1
                 p.refresh_views()
         return loss
