@@ -140,7 +140,10 @@ def empty(*size, dtype=None, requires_grad=False, device=None):
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled(fill_value, (size,), dtype, requires_grad, default=_infer_dtype(fill_value))
+    dt = np_dtype(dtype, _infer_dtype(fill_value) or dtypes.DEFAULT_FLOAT.np)
+    if isinstance(fill_value, (bool, int, float)):  # PyTorch fills with fill_: a value that overflows is refused
+        fill_value = _fill_value(fill_value, np.dtype(dt))
+    return finish(np.full(shape_of((size,)), fill_value, dtype=dt), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
@@ -458,6 +461,10 @@ def randperm(n, dtype=None, requires_grad=False, device=None, generator=None):
 
 
 def manual_seed(seed) -> None:
+    if isinstance(seed, float):  # torch.manual_seed does int(seed)
+        if not math.isfinite(seed):
+            raise ArgumentError(f"manual_seed(): cannot convert {seed} to an integer", hint="pass an integer seed")
+        seed = int(seed)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueTypeError("manual_seed() takes an integer")
     _generator().manual_seed(seed)
