@@ -556,14 +556,24 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return BinaryCrossEntropyWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction)
 
 
-def _class_weight(weight, classes, dtype, who):
+def _class_weight(weight, classes, dtype, who, same_dtype=False):
     if weight is None:
         return None
-    shape = _tensor_arg(weight, "weight", who).array.shape
+    weight = _tensor_arg(weight, "weight", who)
+    shape = weight.array.shape
+    if same_dtype and weight.array.dtype != dtype:  # the class-index kernels take the input's dtype only
+        raise DTypeError(f"{who}(): the weight has dtype {weight.dtype} but the input has {dtypes.from_numpy(dtype)}",
+                         hint="convert the weight: weight.to(input.dtype)")
     if shape != (classes,):
         raise ShapeError(f"{who}(): weight must hold one value per class ({classes}), but has shape "
                          f"{list(shape)}", hint=f"pass a weight of shape [{classes}]")
     return _constant(weight, "weight", who, (classes,), dtype)
+
+
+def _check_ignore_index(ignore_index, who):
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise ValueTypeError(f"{who}(): ignore_index must be an integer, not {type(ignore_index).__name__}",
+                             hint="e.g. ignore_index=-100 (the default)")
 
 
 def _check_targets(input, target, ignore_index, who):
@@ -592,11 +602,12 @@ def _check_targets(input, target, ignore_index, who):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     who = "nll_loss"
+    _check_ignore_index(ignore_index, who)
     input, target = _tensor_arg(input, "input", who), _tensor_arg(target, "target", who)
     reduction = _reduction(reduction, size_average, reduce, who)
     _float_input(input, who)
     classes = _check_targets(input, target, ignore_index, who)
-    w = _class_weight(weight, classes, input.array.dtype, who)
+    w = _class_weight(weight, classes, input.array.dtype, who, same_dtype=True)
     return _nll_nd(input, target.array, w, ignore_index, reduction)
 
 
@@ -620,6 +631,7 @@ def _nll_nd(input, target, w, ignore_index, reduction):
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     who = "cross_entropy"
+    _check_ignore_index(ignore_index, who)
     input, target = _tensor_arg(input, "input", who), _tensor_arg(target, "target", who)
     reduction = _reduction(reduction, size_average, reduce, who)
     _float_input(input, who)
@@ -633,7 +645,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if target.array.dtype.kind == "f":
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim)
     classes = _check_targets(input, target, ignore_index, who)
-    w = _class_weight(weight, classes, input.array.dtype, who)
+    w = _class_weight(weight, classes, input.array.dtype, who, same_dtype=True)
     logp = LogSoftmax.apply(input, dim=class_dim)
     loss = _nll_nd(logp, target.array, w, ignore_index, reduction)
     if not label_smoothing:
