@@ -35,3 +35,15 @@ def test_log_softmax_of_a_row_agrees_with_live_torch():
         same += np.array_equal(F["log_softmax"](Tensor(x), dim=1).array,
                                torch.log_softmax(torch.from_numpy(x), 1).numpy())
     assert same > 25  # NumPy's exp and sum orders: about 10
+
+
+def test_p_norm_adds_in_order_and_a_single_element_is_its_absolute_value():
+    x = Tensor(np.array([[[23.213], [-175.343013], [0.054], [314.935]]], dtype=np.float32))
+    assert T["norm"](x, p=3, dim=-1).array[0, 3] == np.float32(314.935)  # torch: 3.1493e+02, not 3.1494e+02
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    for p in (1.0, 0.5, 1.5, 3.0, 4.0):
+        for n in (2, 3, 7, 20):
+            a = (rng.standard_normal((2, n)) * 10).astype(np.float32)
+            np.testing.assert_array_equal(T["norm"](Tensor(a), p=p, dim=1).array,
+                                          torch.from_numpy(a).norm(p=p, dim=1).numpy())

@@ -491,6 +491,36 @@ amin = _a_extreme("amin", Amin)
 
 
 # -- vector norm --------------------------------------------------------------------------------
+# PyTorch's norm kernel (binary_kernel_reduce with NormOps) adds the terms one after the other in the
+# input's float type, each |u|^p a correctly rounded pow, and takes pow(Σ, 1/p) with 1/p rounded to that
+# type; a reduction over one element is just |u|. (p = 2 goes through another kernel: NumPy's sum.)
+def _reduced_size(x, dim) -> int:
+    axes = range(x.ndim) if dim is None else dim
+    return math.prod(x.shape[i] for i in axes)
+
+
+def _kept_out(x, dim) -> tuple:
+    axes = range(x.ndim) if dim is None else dim
+    return tuple(s for i, s in enumerate(x.shape) if i not in axes)
+
+
+def _running_sum(t, dim, keepdim):
+    """Σ of t over dim (None: all) in C order, one addition after the other, from 0."""
+    axes = tuple(range(t.ndim)) if dim is None else tuple(dim)
+    moved = np.moveaxis(t, axes, tuple(range(t.ndim - len(axes), t.ndim)))
+    flat = moved.reshape(moved.shape[:t.ndim - len(axes)] + (-1,))
+    out = np.cumsum(flat, axis=-1, dtype=t.dtype)[..., -1] + t.dtype.type(0) if flat.shape[-1] else \
+        np.zeros(flat.shape[:-1], t.dtype)
+    return out.reshape(kept_shape(t.shape, axes)) if keepdim else out
+
+
+def _p_norm(x, p, dim, keepdim):
+    wide = x.astype(np.float64) if x.dtype == np.float32 else x
+    with np.errstate(divide="ignore", over="ignore"):
+        terms = np.power(np.abs(wide), p).astype(x.dtype)
+        total = _running_sum(terms, dim, keepdim)
+        inverse = x.dtype.type(1) / x.dtype.type(p)
+        return np.power(total.astype(np.float64), np.float64(inverse)).astype(x.dtype)
 class VectorNorm(Function):
     """‖u‖ₚ = (Σ|uᵢ|ᵖ)^(1/p); p = ±inf is max/min |uᵢ|, p = 0 counts nonzeros."""
 
@@ -507,16 +537,17 @@ class VectorNorm(Function):
                 out = np.sqrt(np.dot(r, r))
             else:
                 out = np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
-        elif ord == 1:
-            out = np.sum(np.abs(x), axis=dim, keepdims=keepdim)
         elif ord == 0:
             out = np.sum(x != 0, axis=dim, keepdims=keepdim).astype(x.dtype)
         elif math.isinf(ord):
             _check_nonempty(a, dim, "norm")
             out = (np.max if ord > 0 else np.min)(np.abs(x), axis=dim, keepdims=keepdim)
+        elif x.dtype.kind == "f" and x.size and _reduced_size(x, dim) == 1:
+            out = np.abs(x) if keepdim or dim is None and x.ndim == 0 else np.abs(x).reshape(_kept_out(x, dim))
+        elif ord == 1:
+            out = _running_sum(np.abs(x), dim, keepdim)
         else:
-            with np.errstate(divide="ignore"):
-                out = np.sum(np.abs(x) ** ord, axis=dim, keepdims=keepdim) ** (1.0 / ord)
+            out = _p_norm(x, ord, dim, keepdim)
         return np.asarray(out).astype(a.dtype, copy=False)
 
     def backward(self, g, a, norm):
