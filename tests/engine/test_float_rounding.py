@@ -47,3 +47,17 @@ def test_p_norm_adds_in_order_and_a_single_element_is_its_absolute_value():
             a = (rng.standard_normal((2, n)) * 10).astype(np.float32)
             np.testing.assert_array_equal(T["norm"](Tensor(a), p=p, dim=1).array,
                                           torch.from_numpy(a).norm(p=p, dim=1).numpy())
+
+
+def test_softmax_uses_the_vectorized_exp_of_pytorchs_kernel():
+    from gradcli.engine.ops.vecmath import sleef_expf
+
+    assert sleef_expf(np.array([-4.4802933], np.float32))[0] != np.float32(np.exp(np.float64(-4.4802933)))
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(50000).astype(np.float32) * 3
+    y = torch.from_numpy(x).reshape(-1, 2)
+    # softmax of [0, d] is [1/(1+e), e/(1+e)] with e = exp(d) as the kernel computes it
+    want = torch.softmax(torch.stack([torch.zeros(len(y)), y[:, 1] - y[:, 0]], 1), 1).numpy()
+    got = F["softmax"](Tensor(np.stack([np.zeros(len(y), np.float32), (x[1::2] - x[0::2])], 1)), dim=1).array
+    assert (got == want).all()

@@ -21,6 +21,7 @@ from gradcli.engine import dtypes
 from gradcli.engine.function import Function
 from gradcli.engine.ops.cascade import torch_sum
 from gradcli.engine.ops import shape as shape_ops
+from gradcli.engine.ops.vecmath import sleef_expf
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
                                            Tanh, Where, exp32, log1p32, log32, no_gradient, promote, to_dtype)
 from gradcli.engine.tensor import Tensor, require_tensor
@@ -63,6 +64,24 @@ def _dim_sum(x, axis):
     return acc
 
 
+def _kernel_exp(x, axis, step=16):
+    """exp as PyTorch's softmax kernels compute it: vectorized (SLEEF's expf) along the last dim, and
+    along another dim for the inner positions that fill whole steps of `step` floats (softmax takes
+    two 16-float vectors at a time, log_softmax one); the scalar tail uses the C library's (correctly
+    rounded) exp."""
+    if x.dtype != np.float32:
+        return np.exp(x)
+    if axis == x.ndim - 1:
+        return sleef_expf(x)
+    inner = math.prod(x.shape[axis + 1:])
+    vectorized = inner // step * step
+    if vectorized == 0:
+        return exp32(x)
+    flat = x.reshape(x.shape[:axis + 1] + (inner,))
+    out = np.concatenate([sleef_expf(flat[..., :vectorized]), exp32(flat[..., vectorized:])], axis=-1)
+    return out.reshape(x.shape)
+
+
 def _times(x, c):
     """x * c for a constant array c; on Tensors c becomes a constant Tensor so the product
     differentiates again (elementwise backward rules take Tensors or numbers, not arrays)."""
@@ -102,13 +121,21 @@ class Softmax(Function):
             return np.ones_like(a)
         if a.size == 0:
             return a.copy()
-        e = exp32(a - a.max(axis=dim, keepdims=True))
-        e /= _dim_sum(e, dim)
-        return e
+        e = _kernel_exp(a - a.max(axis=dim, keepdims=True), dim, step=32)
+        if dim == a.ndim - 1:
+            return e * (1 / _dim_sum(e, dim))  # PyTorch's last-dim kernel: exp(x - max) * (1 / Σ)
+        return e / _dim_sum(e, dim)
 
     def backward(self, g, a, out):
         if self.dim is None:
             return (g * 0,)
+        if type(g) is np.ndarray and g.dtype == np.float32 and self.dim != g.ndim - 1:
+            # PyTorch's kernel along another dim: Σ g·y accumulated with one FMA per step, from 0
+            gm, ym = np.moveaxis(g, self.dim, 0), np.moveaxis(out, self.dim, 0)
+            acc = np.zeros(gm.shape[1:], np.float32)
+            for d in range(gm.shape[0]):
+                acc = (acc + gm[d].astype(np.float64) * ym[d]).astype(np.float32)
+            return (out * (g - np.expand_dims(acc, self.dim)),)
         return (out * (g - _dim_sum(g * out, self.dim)),)
 
 
@@ -124,7 +151,7 @@ class LogSoftmax(Function):
         if a.size == 0:
             return a.copy()
         shifted = a - a.max(axis=dim, keepdims=True)  # log-sum-exp never sees a large exponent
-        shifted -= log32(_dim_sum(exp32(shifted), dim))  # PyTorch's kernel: (x - max) - log(Σ exp(x - max))
+        shifted -= log32(_dim_sum(_kernel_exp(shifted, dim), dim))  # PyTorch's kernel: (x - max) - log(Σ exp(x - max))
         return shifted
 
     def backward(self, g, a, out):
@@ -132,7 +159,7 @@ class LogSoftmax(Function):
             return (g * 0,)
         if type(g) is np.ndarray and g.dtype == np.float32:
             # PyTorch's kernel: g - exp(out) * Σg, compiled to one fused multiply-subtract
-            e, total = Exp.call(out).astype(np.float64), _dim_sum(g, self.dim).astype(np.float64)
+            e, total = _kernel_exp(out, self.dim).astype(np.float64), _dim_sum(g, self.dim).astype(np.float64)
             return ((g - e * total).astype(np.float32),)
         return (g - Exp.call(out) * _dim_sum(g, self.dim),)
 
