@@ -23,7 +23,13 @@ class set_grad_enabled:
 
     def __init__(self, mode: bool):
         self.prev = state.enabled
-        state.enabled = bool(mode)
+        self.mode = bool(mode)
+        state.enabled = self.mode
+
+    def __repr__(self) -> str:  # what PyTorch echoes for `torch.set_grad_enabled(False)` at the prompt
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
+    describe = __repr__  # how the language shows it (gradcli.show.values)
 
     def __enter__(self):
         return self
@@ -47,6 +53,9 @@ class no_grad:
 
     def __repr__(self) -> str:
         return "<torch.autograd.grad_mode.no_grad>"
+
+    def describe(self) -> str:  # how the language shows it: PyTorch's repr without the address
+        return repr(self)
 
 
 class enable_grad(no_grad):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 import re
 
+from gradcli.engine import grad_mode
 from gradcli.engine.tensor import Tensor
 from gradcli.errors import (ArgumentError, GradcliError, GradcliSyntaxError, IndexOutOfRange, LimitExceeded,
                             UnknownName, ValueTypeError)
@@ -300,14 +301,16 @@ class Compiler:
         return run
 
     def s_def(self, node):
-        if node.decorators:
-            raise GradcliSyntaxError("decorators are not supported", span=node.decorators[0].span)
+        decorators = [(self.expr(d), d.span) for d in node.decorators]
         fn = self.function(node.name, node.params, node.defaults, node.vararg, node.kwarg, node.body,
                            node.span)
         name = node.name
 
         def run(frame):
-            frame.vars[name] = fn(frame)
+            f = fn(frame)
+            for dec, span in reversed(decorators):
+                _grad_mode_decorator(f, dec(frame), span)
+            frame.vars[name] = f
         return run
 
     def s_return(self, node):
@@ -795,6 +798,24 @@ class Compiler:
 
     STATEMENTS = {}
     EXPRESSIONS = {}
+
+
+GRAD_MODE_DECORATORS = (grad_mode.no_grad, grad_mode.enable_grad)
+
+
+def _grad_mode_decorator(fn, mode, span) -> None:
+    """`@torch.no_grad()` / `@torch.enable_grad()` (with or without the call): every call of fn runs in
+    that grad mode, as in PyTorch. No other decorator is supported."""
+    cls = mode if isinstance(mode, type) else type(mode)
+    if cls not in GRAD_MODE_DECORATORS:
+        raise GradcliSyntaxError("only @torch.no_grad() and @torch.enable_grad() decorators are supported",
+                                 hint="call the function inside `with torch.no_grad():` instead", span=span)
+    inner = fn.runner
+
+    def runner(f, args, kwargs):
+        with cls():
+            return inner(f, args, kwargs)
+    fn.runner = runner
 
 
 def run_body(fn, args, kwargs):

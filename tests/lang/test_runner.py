@@ -174,3 +174,18 @@ def test_an_error_inside_a_function_names_its_call_sites():
     assert err.span.line == 2
     text = render_error(err, src)
     assert "note: in f() called at t.grad:4:12" in text and "note: in g() called at t.grad:5:1" in text
+
+
+def test_no_grad_and_enable_grad_decorate_functions_as_in_pytorch():
+    src = ("import torch\nx = torch.ones(2, requires_grad=True)\n@torch.no_grad()\ndef f(t):\n    return t * 2\n"
+           "@torch.no_grad\ndef g(t):\n    return t * 3\nf(x).requires_grad, g(x).requires_grad\n"
+           "with torch.no_grad():\n    @torch.enable_grad()\n    def h(t):\n        return t * 4\n    h(x).requires_grad\n"
+           "(x * 2).requires_grad\n")
+    assert run(src) == "(False, False)\nTrue\nTrue\n"
+    assert "decorators" in error_of("@print\ndef f():\n    pass\n").message
+
+
+def test_grad_mode_objects_echo_as_pytorch_prints_them():
+    src = "import torch\ntorch.set_grad_enabled(False)\ntorch.set_grad_enabled(True)\ntorch.no_grad()\n"
+    assert run(src) == ("torch.autograd.grad_mode.set_grad_enabled(mode=False)\n"
+                        "torch.autograd.grad_mode.set_grad_enabled(mode=True)\n<torch.autograd.grad_mode.no_grad>\n")
