@@ -110,7 +110,7 @@ def _sequential_mv(m: np.ndarray) -> bool:
     if m.dtype != np.float32 or k > ORDERED_K:
         return False
     layout = _layout(m)
-    return k <= 2 or layout == "c" or (layout == "r" and (k <= 3 or (rows <= 3 and k <= 9)))
+    return k <= 2 or layout == "c" or (layout == "r" and (k <= 4 or (rows <= 3 and k <= 9)))
 
 
 def _mv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
