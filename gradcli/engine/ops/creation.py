@@ -449,10 +449,21 @@ def randint(*args, size=None, dtype=None, requires_grad=False, device=None, gene
         raise ArgumentError("randint() takes (high, size) or (low, high, size)")
     if not isinstance(size, (tuple, list)):
         raise ValueTypeError("randint() size must be a tuple, like (3,)")
+    low, high = (_int_bound(v) for v in (low, high))
     if high <= low:
         raise ArgumentError(f"randint() needs low < high, got low={low}, high={high}")
     arr = _generator().randint(int(low), int(high), shape_of((size,)))
     return finish(arr.astype(np_dtype(dtype, dtypes.int64.np)), requires_grad)
+
+
+def _int_bound(v):
+    """randint's bounds are integers (a 0-dim integer tensor counts), as PyTorch's argument parser has it."""
+    if isinstance(v, Tensor) and v.array.ndim == 0 and v.array.dtype.kind in "iu":
+        return int(v.array)
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise ValueTypeError(f"randint() bounds must be integers, not {type(v).__name__}",
+                             hint="e.g. randint(0, 10, (3,))")
+    return int(v)
 
 
 def randperm(n, dtype=None, requires_grad=False, device=None, generator=None):
