@@ -1505,6 +1505,17 @@ def bitwise_not(rng):
     return "x = torch.randn(4)\nmask = x > 0\nx[~mask]\n"
 
 
+@template(1)
+def view_under_no_grad(rng):
+    # PyTorch: a view made while its base does not record reports the base's requires_grad, with no grad_fn
+    return "w = torch.ones(2, 3, requires_grad=True)\nwith torch.no_grad():\n    print(w[0])\n    v = w.view(6)\nv.requires_grad\n"
+
+
+@template(1)
+def view_before_requires_grad_(rng):
+    return "a = torch.arange(4.) - 5\nb = a[1:]\na.requires_grad_()\nb\nb.requires_grad, b.grad_fn\n"
+
+
 # ------------------------------------------------------------------------------------- generation
 
 def generate() -> list[dict]:
@@ -1543,6 +1554,7 @@ def run_torch(code: str) -> dict:
 
     ref = _reference()
     torch.manual_seed(0)
+    torch.set_grad_enabled(True)  # a variant that switched grad mode off must not leak it into the next
     out = StringIO()
     namespace: dict = {"__name__": "__main__"}
     error = None
