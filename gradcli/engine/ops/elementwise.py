@@ -1005,8 +1005,9 @@ def clamp(a, min=None, max=None):
                                  hint="make both bounds tensors (torch.full_like(x, 0.)) or both numbers")
         bounds = [b.item() if t else b for b, t in zip(bounds, tensors)]
         tensors = [False, False]
+    bounds = [int(b) if isinstance(b, bool) else b for b in bounds]  # a bool is a number to PyTorch
     for bound, t in zip(bounds, tensors):
-        if bound is not None and not t and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+        if bound is not None and not t and not isinstance(bound, (int, float)):
             raise ValueTypeError(f"clamp() bounds must be numbers or tensors, got {type(bound).__name__}")
     if any(tensors):
         return ClampTensor.apply(tensor_arg(a, "clamp"), bounds[0], bounds[1])
@@ -1018,11 +1019,22 @@ def where(cond, a, b):
     return out if isinstance(out, _tensor()) else _tensor()(np.asarray(out))
 
 
+def _two_tensors(a, b, who):
+    """torch.maximum/minimum take two tensors; a number is a type error in PyTorch."""
+    for x in (a, b):
+        if not isinstance(x, _tensor()):
+            from gradcli.errors import ValueTypeError
+            raise ValueTypeError(f"{who}() takes two tensors, not {type(x).__name__}",
+                                 hint=f"wrap the number: torch.{who}(x, torch.tensor(0.)), or use clamp")
+
+
 def maximum(a, b):
+    _two_tensors(a, b, "maximum")
     return Maximum.apply(a, b)
 
 
 def minimum(a, b):
+    _two_tensors(a, b, "minimum")
     return Minimum.apply(a, b)
 
 
@@ -1089,5 +1101,5 @@ FUNCTIONS.update(add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div,
                  clamp=clamp, clip=clamp, where=where, maximum=maximum, minimum=minimum, rsub=rsub,
                  eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, greater=gt, less=lt,
                  logical_not=logical(np.logical_not), logical_and=logical(np.logical_and),
-                 logical_or=logical(np.logical_or))
+                 logical_or=logical(np.logical_or), detach=lambda t: tensor_arg(t, "detach").detach())
 FUNCTIONS["ln"] = _on_tensor(Log, "ln")
