@@ -182,6 +182,7 @@ OPS = [
     # losses
     ("mse_loss", "F.mse_loss(a, b)", [V3, P3], {"second": True}),
     ("mse_loss none", "F.mse_loss(a, b, reduction='none')", [V3, P3], {}),
+    ("mse_loss broadcast", "F.mse_loss(a, b)", [M23, P3], {}),
     ("binary_cross_entropy", "F.binary_cross_entropy(a, b)", [U3, ("f", "[0.1, 0.8, 0.5]")],
      {"write": {"a": "a.mul_(0.5)", "b": "b.mul_(0.5)"}}),
     ("binary_cross_entropy weight", "F.binary_cross_entropy(a, b, weight=c)",
@@ -197,6 +198,8 @@ OPS = [
      {"write": {"b": "b.fill_(1)"}, "second": True}),
     ("cross_entropy probabilities", "F.cross_entropy(a, b)", [M23, ("f", "[[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]]")],
      {"second": True}),
+    ("cross_entropy label_smoothing weight", "F.cross_entropy(a, b, weight=c, label_smoothing=0.1)",
+     [M23, W("[2, 0]", "int64"), ("f", "[1.5, 0.5, 2.0]")], {"write": {"b": "b.fill_(1)"}, "grad": "a"}),
     ("cross_entropy label_smoothing", "F.cross_entropy(a, b, label_smoothing=0.1)", [M23, W("[2, 0]", "int64")],
      {"write": {"b": "b.fill_(1)"}}),
     # in-place ops on an intermediate (the result is the input itself)

@@ -297,6 +297,7 @@ class DivRounding(Function):
 
     name = "DivBackward2"
     saves = (0, 1)
+    read_by = Div.read_by  # PyTorch saves what `/` saves, also with a rounding mode (whose gradient is zero)
     broadcasts = True
     rule = ("∂ round(a/b)/∂a = 0 (1/b without rounding)", "∂ round(a/b)/∂b = 0 (−a/b² without rounding)")
 
@@ -474,7 +475,7 @@ class RPow(Function):
     """`c ** a` with a number base c."""
 
     name = "PowBackward2"
-    saves = ("out",)
+    saves = (0, "out")  # PyTorch saves the exponent too (its backward reads only the result)
     rule = ("∂(cᵘ)/∂u = cᵘ·ln c",)
 
     def forward(self, a, base):
@@ -699,8 +700,8 @@ class Where(Function):
     @classmethod
     def call(cls, cond, a, b):
         from gradcli.engine.tensor import Tensor
-        if isinstance(cond, Tensor):
-            cond = cond.array
+        if isinstance(cond, Tensor):  # a copy: backward must not see a later write into the condition
+            cond = cond.array.copy()
         if isinstance(a, Tensor) or isinstance(b, Tensor):
             return cls.apply(a, b, cond=cond)
         return cls.__new__(cls).forward(a, b, cond=cond)

@@ -398,7 +398,7 @@ def _constant(t, what, who, shape, dtype):
     if out != tuple(shape):
         raise ShapeError(f"{who}(): {what} of shape {list(a.shape)} does not broadcast to the input's shape "
                          f"{list(shape)}", hint=f"give {what} a shape that broadcasts to {list(shape)}")
-    return a.astype(dtype, copy=False)
+    return a.astype(dtype)  # a copy: backward must not see a later write into the tensor
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -423,9 +423,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def _expand(t, shape):
     if t.array.shape == shape:
         return t
-    if t.requires_grad:
-        return t.expand(*shape)
-    return Tensor(np.broadcast_to(t.array, shape))
+    return t.expand(*shape)  # a view, sharing t's version counter: a later write into t is refused
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -540,7 +538,7 @@ def _smoothed(logp, loss, target, weight, ignore_index, reduction, eps, class_di
     if weight is None:
         smooth = Neg.apply(logp.sum(class_dim))
     else:
-        w = weight.array.astype(logp.array.dtype, copy=False)
+        w = weight.array.astype(logp.array.dtype)  # a copy: backward must not see a later write into weight
         smooth = Neg.apply(_times(logp, w.reshape((1, classes)) if class_dim else w).sum(class_dim))
     smooth = MaskedFill.apply(smooth, mask=ignore, value=0.0)
     if reduction == "mean":

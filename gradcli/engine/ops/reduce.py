@@ -422,7 +422,8 @@ def _max_or_min(op, full, per_dim, elementwise, arg):
         idx = np.expand_dims(arg(a, axis=ax), ax)
         values = per_dim.apply(input, dim=ax, keepdim=bool(keepdim), indices=idx)
         indices = idx if keepdim else np.squeeze(idx, axis=ax)
-        return MinMaxResult(values, Tensor(indices.astype(INT64, copy=False)), op)
+        # a copy: the node keeps `idx`, which a write into the returned indices must not change
+        return MinMaxResult(values, Tensor(indices.astype(INT64)), op)
 
     fn.__name__ = op
     return fn
