@@ -217,7 +217,9 @@ OPS = [
     ("fill_ with a tensor", "a.fill_(b)", [V3, S0], {"inplace": True}),
     ("zero_", "a.zero_()", [V3], {"inplace": True}),
     ("clamp_", "a.clamp_(-1.0, 1.0)", [V3], {"inplace": True}),
-    ("leaky_relu inplace", "F.leaky_relu(a, 0.1, inplace=True)", [V3], {"inplace": True}),
+    ("leaky_relu inplace", "F.leaky_relu(a, 0.1, inplace=True)", [V3], {"inplace": True, "second": True}),
+    ("leaky_relu inplace, negative slope", "F.leaky_relu(a, -0.1, inplace=True)", [V3], {"inplace": True}),
+    ("softplus beta", "F.softplus(a, beta=2.0, threshold=3.0)", [V3], {"second": True}),
 ]
 
 NAMES = "abcd"
@@ -295,16 +297,18 @@ def _second_order(name, expr, inputs, opts):
     names = NAMES[:len(inputs)]
     floats = [n for n, (k, _) in zip(names, inputs) if k == "f" and n in opts.get("grad", names)]
     out = []
-    targets = [(n, f"{n}.add_(1)") for n in floats] + [("the result", "y.add_(1)")]
+    inplace = opts.get("inplace")
+    targets = [(n, f"{n}.add_(1)") for n in floats if not (inplace and n == "a")] + [("the result", "y.add_(1)")]
     for written, write in targets:
         code = ""
+        behind = {written} | ({"a"} if inplace else set())  # intermediates x<name> * 1
         for n, (kind, values) in zip(names, inputs):
-            if n == written:
+            if n in behind:
                 code += _leaf("x" + n, kind, values, True) + f"{n} = x{n} * 1\n"
             else:
                 code += _leaf(n, kind, values, n in floats)
         code += f"y = {expr}\n" + _backward(opts.get("pick", "y"))
-        leaves = ", ".join(("x" + n if n == written else n) for n in floats)
+        leaves = ", ".join(("x" + n if n in behind else n) for n in floats)
         code += f"gs = torch.autograd.grad(loss, [{leaves}], create_graph=True)\n"
         out.append((f"{name}: create_graph, write {written} before the second backward", code, write,
                     "sum((g * g).sum() for g in gs)"))

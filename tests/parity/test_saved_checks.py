@@ -49,8 +49,6 @@ XFAIL: dict = {
     "nll_loss weight: write c": _COPY.format("the weight"),
     "cross_entropy: write b": _COPY.format("the target"),
     "cross_entropy label_smoothing: write b": _COPY.format("the target"),
-    "leaky_relu inplace: write the result": "torch's leaky_relu_ saves its result; gradcli keeps the input before the write",
-    "softplus: create_graph, write a": "create_graph: torch's SoftplusBackwardBackward0 saves a; gradcli's gradient does not",
     "mse_loss: create_graph, write a": "create_graph: torch's MseLossBackwardBackward0 saves input and target; gradcli's gradient does not",
     "mse_loss: create_graph, write b": "create_graph: torch's MseLossBackwardBackward0 saves input and target; gradcli's gradient does not",
     "nll_loss: create_graph": "create_graph: torch's gradient requires grad (NllLossBackwardBackward0); gradcli's is a constant",

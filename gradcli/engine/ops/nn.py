@@ -20,7 +20,7 @@ from gradcli.engine import limits
 from gradcli.engine import dtypes
 from gradcli.engine.function import Function
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
-                                           Tanh, Where, no_gradient, promote, to_dtype)
+                                           SigmoidGrad, Tanh, Where, no_gradient, promote, to_dtype)
 from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliWarning, IndexOutOfRange,
                             ShapeError, ValueTypeError)
@@ -591,6 +591,26 @@ class LeakyRelu(Function):
         return (LeakyReluGrad.call(g, a, negative_slope=self.slope),)
 
 
+class LeakyReluInplace(Function):
+    """`leaky_relu(u, inplace=True)`: PyTorch's leaky_relu_ saves its result (u itself after the write),
+    not u before it, so a later write into u is refused; and it refuses a negative slope at backward,
+    where the result no longer tells the sign of u. (Not a subclass of LeakyRelu: an op class's
+    backward is bound when the class is made.)"""
+
+    name = "LeakyReluBackward1"
+    saves = ("out",)
+    rule = LeakyRelu.rule
+
+    forward = LeakyRelu.forward
+
+    def backward(self, g, a, out):
+        if self.slope < 0:
+            raise AutogradError("the gradient of an in-place leaky_relu with a negative slope cannot be "
+                                "computed: its result no longer tells where the input was negative",
+                                hint="call leaky_relu without inplace=True")
+        return (LeakyReluGrad.call(g, out, negative_slope=self.slope),)
+
+
 class LeakyReluGrad(Function):
     """LeakyRelu's backward as an op, with the input as an input (zero derivative), so that under
     create_graph the gradient requires grad as PyTorch's does (see elementwise.ReluGrad)."""
@@ -621,8 +641,33 @@ class Softplus(Function):
         return np.where(z > threshold, a, soft).astype(a.dtype, copy=False)
 
     def backward(self, g, a):
-        z = a * self.beta
-        return (Where.call(z > self.threshold, g, g * Sigmoid.call(z)),)
+        return (SoftplusGrad.call(g, a, beta=self.beta, threshold=self.threshold),)
+
+
+class SoftplusGrad(Function):
+    """Softplus's backward as an op (PyTorch's softplus_backward(g, u)): under create_graph it records
+    SoftplusBackwardBackward0, which saves u, so a later write into u is refused, as in PyTorch."""
+
+    name = "SoftplusBackwardBackward0"
+    grows = False
+    saves = (0, 1)
+    rule = ("∂/∂g = σ(βu) (1 above the threshold)", "∂/∂u = g·β·σ(βu)(1 − σ(βu)) (0 above the threshold)")
+
+    def forward(self, g, a, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+        z = a * beta
+        return Where.call(z > threshold, g, g * Sigmoid.call(z))
+
+    def backward(self, gg, g, a):
+        beta, threshold = self.beta, self.threshold
+        wants = self.next_nodes
+        gg_g = SoftplusGrad.call(gg, a, beta=beta, threshold=threshold) if wants[0] is not None else None
+        ga = None
+        if wants[1] is not None:  # PyTorch's softplus_double_backward
+            arr = a.array if isinstance(a, Tensor) else np.asarray(a)
+            below = ((arr * beta < threshold) * beta).astype(arr.dtype)
+            ga = _times(SigmoidGrad.call(gg * g, Sigmoid.call(a * beta)), below)
+        return gg_g, ga
 
 
 _erf_object = np.frompyfunc(math.erf, 1, 1)
@@ -690,11 +735,10 @@ def tanh(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     input = _float_activation(input, "leaky_relu")
-    out = LeakyRelu.apply(input, negative_slope=negative_slope)
     if inplace:
         input.check_inplace()
-        return input.write_inplace(out)
-    return out
+        return input.write_inplace(LeakyReluInplace.apply(input, negative_slope=negative_slope))
+    return LeakyRelu.apply(input, negative_slope=negative_slope)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
