@@ -49,8 +49,6 @@ XFAIL: dict = {
     "nll_loss weight: write c": _COPY.format("the weight"),
     "cross_entropy: write b": _COPY.format("the target"),
     "cross_entropy label_smoothing: write b": _COPY.format("the target"),
-    "mse_loss: create_graph, write a": "create_graph: torch's MseLossBackwardBackward0 saves input and target; gradcli's gradient does not",
-    "mse_loss: create_graph, write b": "create_graph: torch's MseLossBackwardBackward0 saves input and target; gradcli's gradient does not",
     "nll_loss: create_graph": "create_graph: torch's gradient requires grad (NllLossBackwardBackward0); gradcli's is a constant",
     "split: write a": "view semantics: torch refuses to use a view from a multi-output op (split) after its base was written",
     "chunk: write a": "view semantics: torch refuses to use a view from a multi-output op (chunk) after its base was written",

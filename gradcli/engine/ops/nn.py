@@ -167,9 +167,40 @@ class MseLoss(Function):
         return _reduce(d * d, reduction)
 
     def backward(self, g, a, b):
-        norm = 2 / max(self.n, 1) if self.reduction == "mean" else 2
-        ga = (a - b) * norm * g
-        return (ga if self.needs(0) else None, -ga if self.needs(1) else None)
+        # PyTorch's mse_loss_backward, for the target with the operands swapped: an op of its own, which
+        # under create_graph saves the input and the target, so a later write into either is refused
+        r, n = self.reduction, self.n
+        return (MseLossGrad.call(g, a, b, reduction=r, n=n) if self.needs(0) else None,
+                MseLossGrad.call(g, b, a, reduction=r, n=n) if self.needs(1) else None)
+
+
+class MseLossGrad(Function):
+    """MseLoss's backward 2(u − t)·g (÷ n for the mean) as an op: MseLossBackwardBackward0."""
+
+    name = "MseLossBackwardBackward0"
+    saves = (0, 1, 2)
+    broadcasts = True
+    rule = ("∂/∂g = 2(u − t) (÷ n for the mean)", "∂/∂u = 2g (÷ n)", "∂/∂t = −2g (÷ n)")
+
+    def forward(self, g, a, b, reduction, n):
+        self.reduction, self.n = reduction, n
+        self.norm = 2 / max(n, 1) if reduction == "mean" else 2
+        a, b, _ = promote(a, b)
+        return (a - b) * self.norm * g
+
+    def backward(self, gg, g, a, b):
+        r, n, norm = self.reduction, self.n, self.norm
+        wants = self.next_nodes
+        gg_g = ga = gb = None
+        if wants[0] is not None:
+            gg_g = MseLossGrad.call(gg, a, b, reduction=r, n=n)
+            if r != "none":  # g was the loss's 0-dim gradient
+                gg_g = gg_g.sum()
+        if wants[1] is not None or wants[2] is not None:
+            gga = gg * g * norm
+            ga = gga if wants[1] is not None else None
+            gb = -gga if wants[2] is not None else None
+        return gg_g, ga, gb
 
 
 class BinaryCrossEntropy(Function):
