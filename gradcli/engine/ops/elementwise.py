@@ -199,7 +199,9 @@ class Div(Function):
         return out if out.dtype == dt else out.astype(dt)
 
     def backward(self, g, a, b):
-        return (g / b if self.needs(0) else None, -g * a / (b * b) if self.needs(1) else None)
+        # ∂/∂b as PyTorch writes it, -g·((a/b)/b): under create_graph a/b saves a, so a later write into a
+        # is refused there too
+        return (g / b if self.needs(0) else None, -g * (a / b / b) if self.needs(1) else None)
 
 
 def no_gradient(g):
@@ -297,6 +299,7 @@ class DivRounding(Function):
 
     name = "DivBackward2"
     saves = (0, 1)
+    read_by = Div.read_by  # PyTorch saves what `/` saves, also with a rounding mode (whose gradient is zero)
     broadcasts = True
     rule = ("∂ round(a/b)/∂a = 0 (1/b without rounding)", "∂ round(a/b)/∂b = 0 (−a/b² without rounding)")
 
@@ -474,7 +477,7 @@ class RPow(Function):
     """`c ** a` with a number base c."""
 
     name = "PowBackward2"
-    saves = ("out",)
+    saves = (0, "out")  # PyTorch saves the exponent too (its backward reads only the result)
     rule = ("∂(cᵘ)/∂u = cᵘ·ln c",)
 
     def forward(self, a, base):
@@ -488,10 +491,12 @@ class RPow(Function):
         return (g * out * float(np.log(c)),)
 
 
-def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
+def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None, divides=False):
     """Build a float function op class: y = f(u), ∂y/∂u = derivative(u), or derivative(y) for an op
     that saves its result (save="out"). With `grad_op`, backward is grad_op(g, y), an op of its own
-    (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node."""
+    (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node. With
+    `divides`, backward is g / derivative(u), as PyTorch writes log's: under create_graph the division
+    saves u, so a later write into u is refused there too."""
 
     array_out = {"out": ARRAY_OUT} if isinstance(np_fn, np.ufunc) else {}
     if grad_op is not None:
@@ -519,6 +524,9 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
         elif save == "out":
             def backward(self, g, a, out):
                 return (times(g, derivative(scalar(out) if type(g) is not ndarray else out)),)
+        elif divides:
+            def backward(self, g, a):
+                return (g / derivative(scalar(a) if type(g) is not ndarray else a),)
         else:
             def backward(self, g, a):
                 return (times(g, derivative(scalar(a) if type(g) is not ndarray else a)),)
@@ -529,7 +537,7 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None):
 
 
 Exp = _unary(np.exp, "ExpBackward0", "∂ exp(u)/∂u = exp(u)", lambda y: y, save="out")
-Log = _unary(np.log, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x: 1 / x)
+Log = _unary(np.log, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x: x, divides=True)
 Log1p = _unary(np.log1p, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x: 1 / (x + 1))
 Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 0.5 / y, save="out")
 Cos = _unary(np.cos, "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x: -Sin.call(x))
@@ -623,7 +631,7 @@ class Abs(Function):
         return np.abs(a)
 
     def backward(self, g, a):
-        return (g * Sign.call(a),)
+        return (g * Sgn.call(a),)
 
 
 class Sign(Function):
@@ -634,6 +642,21 @@ class Sign(Function):
         return np.sign(a)
 
     def backward(self, g, a):
+        return (g * 0,)
+
+
+class Sgn(Function):
+    """sgn(u), which PyTorch's gradients of abs and of norms take (sign(u) for real u). Unlike sign it
+    saves u and its result, so under create_graph a later write into u is refused, as in PyTorch."""
+
+    name = "SgnBackward0"
+    saves = (0, "out")
+    rule = ("∂ sgn(u)/∂u = 0",)
+
+    def forward(self, a):
+        return np.sign(a)
+
+    def backward(self, g, a, out):
         return (g * 0,)
 
 
@@ -699,8 +722,8 @@ class Where(Function):
     @classmethod
     def call(cls, cond, a, b):
         from gradcli.engine.tensor import Tensor
-        if isinstance(cond, Tensor):
-            cond = cond.array
+        if isinstance(cond, Tensor):  # a copy: backward must not see a later write into the condition
+            cond = cond.array.copy()
         if isinstance(a, Tensor) or isinstance(b, Tensor):
             return cls.apply(a, b, cond=cond)
         return cls.__new__(cls).forward(a, b, cond=cond)

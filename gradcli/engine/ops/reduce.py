@@ -19,7 +19,7 @@ from gradcli.engine import limits
 
 from gradcli.engine.function import Function
 from gradcli.engine.ops import shape as shape_ops
-from gradcli.engine.ops.elementwise import Abs, Add, Maximum, Minimum, Mul, Pow, Sign, ToCopy, Where
+from gradcli.engine.ops.elementwise import Abs, Add, Maximum, Minimum, Mul, Pow, Sgn, ToCopy, Where
 from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import ArgumentError, DTypeError, IndexOutOfRange, ValueTypeError
 
@@ -422,7 +422,8 @@ def _max_or_min(op, full, per_dim, elementwise, arg):
         idx = np.expand_dims(arg(a, axis=ax), ax)
         values = per_dim.apply(input, dim=ax, keepdim=bool(keepdim), indices=idx)
         indices = idx if keepdim else np.squeeze(idx, axis=ax)
-        return MinMaxResult(values, Tensor(indices.astype(INT64, copy=False)), op)
+        # a copy: the node keeps `idx`, which a write into the returned indices must not change
+        return MinMaxResult(values, Tensor(indices.astype(INT64)), op)
 
     fn.__name__ = op
     return fn
@@ -492,17 +493,17 @@ class VectorNorm(Function):
         if not self.keepdim:
             g, norm = view(g, kept), view(norm, kept)
         if p == 1:
-            return (g * Sign.call(a),)
+            return (g * Sgn.call(a),)
         norm_arr = array_of(norm)
         if p == 2:
             # a / ‖a‖, and 0 where the norm is 0 (there a is 0 too, so a safe denominator suffices)
             return (g * (a / plus(norm, (norm_arr == 0).astype(arr.dtype))),)
         if math.isinf(p):
             w = _tie_weights(np.abs(arr), norm_arr, axes)
-            return (times(g, w) * Sign.call(a),)
+            return (times(g, w) * Sgn.call(a),)
         abs_a = Abs.call(a)
         safe_abs = plus(abs_a, (arr == 0).astype(arr.dtype))  # |a|^(p-1) is finite and sign(a) = 0 there
-        scaled = Sign.call(a) * Pow.call(safe_abs, exponent=p - 1)
+        scaled = Sgn.call(a) * Pow.call(safe_abs, exponent=p - 1)
         if p < 1:
             return (scaled * g * Pow.call(norm, exponent=1 - p),)
         safe_norm = plus(norm, (norm_arr == 0).astype(arr.dtype))
