@@ -108,6 +108,8 @@ def sum_to_tensor(t: Tensor, shape) -> Tensor:
     have = t.array.shape
     if have == shape:
         return t
+    if not shape:
+        return Sum.apply(t)  # to a 0-dim tensor: one full sum, as at::sum_to does
     lead = len(have) - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and have[i + lead] != 1)
     out = SumDim.apply(t, dim=axes, keepdim=True) if axes else t
