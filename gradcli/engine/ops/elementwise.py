@@ -64,12 +64,14 @@ def binary(ufunc, flags_fix=True):
             dt = a.dtype
             if type(b) is ndarray:
                 if b.dtype is dt and a.shape == b.shape:  # `is`: NumPy's built-in dtypes are singletons
-                    out = ufunc(a, b, out=ARRAY_OUT)
+                    out = ufunc(a, b) if a.ndim else ufunc(a, b, out=ARRAY_OUT)  # (see ARRAY_OUT)
                     return out if out.dtype is dt else out.astype(dt)  # bool // bool is int8 in NumPy
             elif type(b) is float and dt.kind == "f":
                 table = _weak_scalars.get(dt)
                 c = table.get(b) if table is not None else None
-                return ufunc(a, c if c is not None else _weak_scalar(b, dt), out=ARRAY_OUT)
+                if c is None:
+                    c = _weak_scalar(b, dt)
+                return ufunc(a, c) if a.ndim else ufunc(a, c, out=ARRAY_OUT)
         if flags_fix:
             self.fix = True
         return _promoted(ufunc, a, b)
@@ -514,7 +516,7 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None, divide
                 a = as_float(a)
             elif a.dtype.kind != "f":
                 a = as_float(a)
-            return np_fn(a, **array_out)
+            return np_fn(a) if a.ndim or not array_out else np_fn(a, out=ARRAY_OUT)
 
         if grad_op is not None:
             def backward(self, g, a, out):
