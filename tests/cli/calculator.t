@@ -58,7 +58,7 @@ them with .item()), constants, ln as the natural log (ln(e) = 1, 1/e).
   df/dx = -2.7206990463513265
 
 Scalars print in shortest round-trip form; `-2^2` is -4 (power binds tighter than
-unary minus); an expression starting with `-` goes after `--`.
+unary minus); an expression may start with `-` (or go after `--`).
 
   $ gradcli 'x*1e-7' x=-1.5
   f = -1.5e-07
@@ -71,6 +71,14 @@ unary minus); an expression starting with `-` goes after `--`.
   df/dx = -1
   $ gradcli -- '-2^2 + x' x=0
   f = -4
+  df/dx = 1
+  $ gradcli '-x^2' x=3
+  f = -9
+  df/dx = -6
+  $ gradcli eval '-x^2' x=3 --json
+  {"expression": "-x^2", "value": -9.0, "gradients": {"x": -6.0}, "dtype": "float64", "shapes": {"value": [], "x": []}}
+  $ gradcli '--x' x=3
+  f = 3
   df/dx = 1
 
 --dtype float32: 1/3 rounded to float32 is 0.3333333432674408, whose shortest
