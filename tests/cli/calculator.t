@@ -145,6 +145,10 @@ and a hint naming the flags.
   [2]
   $ gradcli 'v^2' v='[1, 2, 3]' --vjp '[1, 2]'
   error: gradient has shape [2] but the output has shape [3]
+    --> <expr>:1:1
+    |
+  1 | v^2
+    | ^^^
     = help: pass a gradient with the output's shape
   [1]
 
@@ -270,6 +274,10 @@ derivative 1/x = -1; sqrt'(0) is inf), with a warning that says where.
   df/dx = -1
   $ gradcli 'sqrt(x)' x=0
   warning: the backward of SqrtBackward0 produced infinity in a gradient
+    --> <expr>:1:1
+    |
+  1 | sqrt(x)
+    | ^^^^^^^
     = help: a derivative is undefined here (sqrt or log at 0, division by 0)
   f = 0
   df/dx = inf
