@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from gradcli.errors import GradcliError, UsageError
+from gradcli.errors import GradcliError, Span, UsageError
 
 ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)(.*)$", re.S)
 
@@ -126,8 +126,7 @@ def check(expression: str, assignments: list[str]):
 
 def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64", wrt: list[str] | None = None,
                jacobian: bool = False, hessian: bool = False, vjp: str | None = None) -> Result:
-    from gradcli.engine import autograd, dtypes
-    from gradcli.engine.ops.creation import tensor
+    from gradcli.engine import dtypes
     from gradcli.engine.tensor import Tensor
 
     dt = dtypes.BY_NAME[dtype]
@@ -148,7 +147,22 @@ def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64
         if name not in variables:
             raise UsageError(f"--wrt names '{name}', which is not a variable of the expression",
                              hint=f"variables: {', '.join(variables) or 'none'}")
-    leaves = [variables[n] for n in targets]
+    try:
+        _differentiate(result, runner, value, [variables[n] for n in targets], targets, dt, jacobian, hessian, vjp)
+    except GradcliError as e:  # an engine error (no derivative, a NaN check...): point at the expression
+        if not isinstance(e, UsageError):
+            lines = expression.split("\n")
+            e.with_span(Span(1, 1, len(lines), len(lines[-1]) + 1, "<expr>"))
+        raise
+    return result
+
+
+def _differentiate(result: Result, runner, value, leaves: list, targets: list, dt, jacobian: bool, hessian: bool,
+                   vjp: str | None) -> None:
+    from gradcli.engine import autograd
+    from gradcli.engine.ops.creation import tensor
+    from gradcli.engine.tensor import Tensor
+
     if vjp is not None:
         v = runner.evaluate(vjp, "<vjp>")
         if not isinstance(v, (Tensor, int, float, list, tuple)) or isinstance(v, bool):
@@ -168,7 +182,6 @@ def _calculate(expression: str, assignments: list[str], *, dtype: str = "float64
         result.gradients = dict(zip(targets, grads))
         if hessian:
             result.hessian = _hessian(grads, leaves, targets)
-    return result
 
 
 def _leaf(value, dt, name):

@@ -20,17 +20,19 @@ def main(argv: list[str] | None = None) -> None:
         expression = args[0]
         if not any(a.startswith("-") for a in args[1:]) and not _is_option(expression):
             sys.exit(_one_liner(expression, args[1:]))
-        if expression.startswith("-") and not _is_option(expression):
-            args[0] = " " + expression  # `-x^2`: an expression, not an option
         args = ["eval", *args]
+    if args[0] == "eval" and len(args) > 1 and args[1].startswith("-") and not _is_option(args[1]):
+        args[1] = " " + args[1]  # `-x^2`: an expression, not an option
     from gradcli.cli.app import app
 
     app(args=args, prog_name="gradcli")
 
 
 def _is_option(arg: str) -> bool:
-    """`--json`, `-h`: options; `-x^2`, `-2*x`: expressions that happen to start with a minus."""
-    return arg.startswith("--") or arg in ("-h", "-o")
+    """`--json`, `--wrt=x`, `-h`: options; `-x^2`, `-2*x`, `--x`: expressions that happen to start with
+    a minus (every long option has a name of two letters or more)."""
+    return arg in ("--", "-h", "-o") or (arg[:2] == "--" and arg[2:4].isalpha() and len(arg) > 3
+                                        and arg[2:].split("=")[0].replace("-", "").isalpha())
 
 
 def _one_liner(expression: str, assignments: list[str]) -> int:

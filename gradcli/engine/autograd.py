@@ -171,9 +171,13 @@ def _run_many(roots, retain, create_graph, capture):
     take, peek = buffers.pop, buffers.get
     anomaly = state.anomaly
     with set_grad_enabled(create_graph):
-        while heap:
-            node = heappop(heap)[1]
-            g = take(node)
+        node = None  # set when the last node run made exactly one node pending: it runs next, off the heap
+        while True:
+            if node is None:
+                if not heap:
+                    break
+                node = heappop(heap)[1]
+                g = take(node)
             if type(node) is AccumulateGrad:
                 if capture is not None:
                     if node in capture:
@@ -182,6 +186,7 @@ def _run_many(roots, retain, create_graph, capture):
                     adopt = type(g) is ndarray and g.base is None and id(g) not in not_adoptable
                     not_adoptable.add(id(g))
                     _accumulate(node.variable, g, create_graph, adopt=adopt)
+                node = None
                 continue
             if needed is not None and node in capture:
                 capture[node] = g
@@ -190,6 +195,7 @@ def _run_many(roots, retain, create_graph, capture):
                 if t is not None:
                     _accumulate(t, g, create_graph, retained=True)
             if needed is not None and node not in needed:
+                node = None
                 continue
             try:
                 grads = node.run_backward(g, create_graph, not retain)
@@ -198,15 +204,27 @@ def _run_many(roots, retain, create_graph, capture):
             except Exception:
                 _run_ready_leaves(node, heap, buffers, capture, needed, create_graph)
                 raise
+            # Hand each gradient to its node. A chain (nothing else pending, one node made pending) needs
+            # no heap: that node is the newest pending one, and no other node can feed it any more.
+            follow = None
             for nxt, gi in zip(node.next_nodes, grads):
                 if nxt is None or gi is None or needed is not None and nxt not in needed and nxt not in capture:
                     continue
                 old = peek(nxt)
-                if old is None:
+                if old is not None:
+                    buffers[nxt] = old + gi
+                elif follow is None and not heap:
+                    follow, g = nxt, gi
+                elif nxt is follow:
+                    g = g + gi
+                else:
                     buffers[nxt] = gi
                     heappush(heap, (nxt.seq, nxt))
-                else:
-                    buffers[nxt] = old + gi
+            if follow is not None and heap:  # others became pending after it: it waits its turn
+                buffers[follow] = g
+                heappush(heap, (follow.seq, follow))
+                follow = None
+            node = follow
 
 
 def _run_ready_leaves(failed, heap, buffers, capture, needed, create_graph) -> None:

@@ -427,7 +427,7 @@ def fix_grads(grads, fix):
             continue
         if g.shape != in_shape:
             g = sum_to(g, in_shape)
-        if g.dtype != dtype:
+        if (g.array.dtype if type(g) is Tensor else g.dtype) != dtype:  # (a Tensor's .dtype is gradcli's)
             g = ToCopy.call(g, dtype=dtype)
         grads[i] = g
     return grads

@@ -58,7 +58,7 @@ them with .item()), constants, ln as the natural log (ln(e) = 1, 1/e).
   df/dx = -2.7206990463513265
 
 Scalars print in shortest round-trip form; `-2^2` is -4 (power binds tighter than
-unary minus); an expression starting with `-` goes after `--`.
+unary minus); an expression may start with `-` (or go after `--`).
 
   $ gradcli 'x*1e-7' x=-1.5
   f = -1.5e-07
@@ -71,6 +71,14 @@ unary minus); an expression starting with `-` goes after `--`.
   df/dx = -1
   $ gradcli -- '-2^2 + x' x=0
   f = -4
+  df/dx = 1
+  $ gradcli '-x^2' x=3
+  f = -9
+  df/dx = -6
+  $ gradcli eval '-x^2' x=3 --json
+  {"expression": "-x^2", "value": -9.0, "gradients": {"x": -6.0}, "dtype": "float64", "shapes": {"value": [], "x": []}}
+  $ gradcli '--x' x=3
+  f = 3
   df/dx = 1
 
 --dtype float32: 1/3 rounded to float32 is 0.3333333432674408, whose shortest
@@ -137,6 +145,10 @@ and a hint naming the flags.
   [2]
   $ gradcli 'v^2' v='[1, 2, 3]' --vjp '[1, 2]'
   error: gradient has shape [2] but the output has shape [3]
+    --> <expr>:1:1
+    |
+  1 | v^2
+    | ^^^
     = help: pass a gradient with the output's shape
   [1]
 
@@ -262,6 +274,10 @@ derivative 1/x = -1; sqrt'(0) is inf), with a warning that says where.
   df/dx = -1
   $ gradcli 'sqrt(x)' x=0
   warning: the backward of SqrtBackward0 produced infinity in a gradient
+    --> <expr>:1:1
+    |
+  1 | sqrt(x)
+    | ^^^^^^^
     = help: a derivative is undefined here (sqrt or log at 0, division by 0)
   f = 0
   df/dx = inf

@@ -20,7 +20,6 @@ The pytest glue lives in `conftest.py`; this module knows nothing of pytest.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import os
 import re
 import signal

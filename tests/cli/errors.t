@@ -298,6 +298,26 @@ Set allow_unused=True ...:
     = help: pass allow_unused=True to get None for it
   [1]
 
+An op without a derivative, reached by backward (RuntimeError: derivative for aten::floor_divide is not
+implemented), in a script and in the calculator, which points at the whole expression:
+
+  $ run 'import torch\nx = torch.tensor(3., requires_grad=True)\ny = x // 2\ny.backward()\n'
+  error: floor_divide (//) has no derivative (PyTorch does not implement one), so gradients cannot flow back through it
+    --> case.grad:4:1
+    |
+  4 | y.backward()
+    | ^^^^^^^^^^^^
+    = help: detach what goes into it (x.detach() // 2), or use torch.div(x, 2, rounding_mode='floor'), whose gradient is zero
+  [1]
+  $ gradcli 'x // 2' x=3
+  error: floor_divide (//) has no derivative (PyTorch does not implement one), so gradients cannot flow back through it
+    --> <expr>:1:1
+    |
+  1 | x // 2
+    | ^^^^^^
+    = help: detach what goes into it (x.detach() // 2), or use torch.div(x, 2, rounding_mode='floor'), whose gradient is zero
+  [1]
+
 Plain Python errors keep Python's meaning (ZeroDivisionError: division by zero;
 IndexError: list index out of range):
 

@@ -176,6 +176,14 @@ CASES = [
      "    h, = torch.autograd.grad((g * torch.tensor([1., -1., 0.5])).sum(), x, create_graph=True, allow_unused=True)\n"
      "    print(h)\n    if h is not None and h.requires_grad:\n"
      "        print(h.grad_fn, torch.autograd.grad(h.sum(), x, allow_unused=True))"),
+    ("create_graph through a broadcast: the gradient is summed back to the input's shape by recorded ops",
+     "x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)\n"
+     "for s in [torch.tensor(3., requires_grad=True), torch.tensor([3., -1.], requires_grad=True),\n"
+     "          torch.tensor([[3.], [-1.]], requires_grad=True), torch.tensor([[[2.]]], requires_grad=True),\n"
+     "          torch.tensor(2., dtype=torch.float64, requires_grad=True)]:\n"
+     "    g, = torch.autograd.grad((x * s * x).sum(), s, create_graph=True)\n"
+     "    print(g, g.grad_fn, g.grad_fn.next_functions)\n"
+     "    print(torch.autograd.grad(g.sum(), x))"),
 ]
 
 

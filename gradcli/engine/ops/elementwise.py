@@ -64,12 +64,14 @@ def binary(ufunc, flags_fix=True):
             dt = a.dtype
             if type(b) is ndarray:
                 if b.dtype is dt and a.shape == b.shape:  # `is`: NumPy's built-in dtypes are singletons
-                    out = ufunc(a, b, out=ARRAY_OUT)
+                    out = ufunc(a, b) if a.ndim else ufunc(a, b, out=ARRAY_OUT)  # (see ARRAY_OUT)
                     return out if out.dtype is dt else out.astype(dt)  # bool // bool is int8 in NumPy
             elif type(b) is float and dt.kind == "f":
                 table = _weak_scalars.get(dt)
                 c = table.get(b) if table is not None else None
-                return ufunc(a, c if c is not None else _weak_scalar(b, dt), out=ARRAY_OUT)
+                if c is None:
+                    c = _weak_scalar(b, dt)
+                return ufunc(a, c) if a.ndim else ufunc(a, c, out=ARRAY_OUT)
         if flags_fix:
             self.fix = True
         return _promoted(ufunc, a, b)
@@ -199,8 +201,9 @@ class Div(Function):
         return out if out.dtype == dt else out.astype(dt)
 
     def backward(self, g, a, b):
-        # PyTorch's formulas, in its order of rounding: grad / b and -grad * ((a / b) / b)
-        return (g / b if self.needs(0) else None, -g * ((a / b) / b) if self.needs(1) else None)
+        # ∂/∂b as PyTorch writes it, -g·((a/b)/b): under create_graph a/b saves a, so a later write into a
+        # is refused there too (and the rounding is PyTorch's)
+        return (g / b if self.needs(0) else None, -g * (a / b / b) if self.needs(1) else None)
 
 
 def _array(x):
@@ -303,6 +306,7 @@ class DivRounding(Function):
 
     name = "DivBackward2"
     saves = (0, 1)
+    read_by = Div.read_by  # PyTorch saves what `/` saves, also with a rounding mode (whose gradient is zero)
     broadcasts = True
     rule = ("∂ round(a/b)/∂a = 0 (1/b without rounding)", "∂ round(a/b)/∂b = 0 (−a/b² without rounding)")
 
@@ -480,7 +484,7 @@ class RPow(Function):
     """`c ** a` with a number base c."""
 
     name = "PowBackward2"
-    saves = ("out",)
+    saves = (0, "out")  # PyTorch saves the exponent too (its backward reads only the result)
     rule = ("∂(cᵘ)/∂u = cᵘ·ln c",)
 
     def forward(self, a, base):
@@ -494,12 +498,13 @@ class RPow(Function):
         return (g * (out * float(np.log(c))),)  # PyTorch's order: grad * (result * log(base))
 
 
-def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None, divide=False):
+def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None, divides=False):
     """Build a float function op class: y = f(u), ∂y/∂u = derivative(u), or derivative(y) for an op
     that saves its result (save="out"). With `grad_op`, backward is grad_op(g, y), an op of its own
-    (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node.
-    With `divide`, backward is g / derivative (PyTorch's grad / x for log, not g * (1/x), which
-    rounds differently)."""
+    (PyTorch's sigmoid_backward, tanh_backward), so a second derivative records PyTorch's node. With
+    `divides`, backward is g / derivative, as PyTorch writes log's, log1p's and sqrt's (g * (1/u)
+    rounds differently): under create_graph the division saves u, so a later write into u is refused
+    there too."""
 
     array_out = {"out": ARRAY_OUT} if isinstance(np_fn, np.ufunc) else {}
     if grad_op is not None:
@@ -517,17 +522,17 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None, divide
                 a = as_float(a)
             elif a.dtype.kind != "f":
                 a = as_float(a)
-            return np_fn(a, **array_out)
+            return np_fn(a) if a.ndim or not array_out else np_fn(a, out=ARRAY_OUT)
 
         if grad_op is not None:
             def backward(self, g, a, out):
                 if type(out) is ndarray:  # first order (create_graph saves Tensors): the arithmetic, no node
                     return (grad_forward(grad_scratch, g, out if type(g) is ndarray else scalar(out)),)
                 return (grad_call(g, out),)
-        elif divide and save == "out":
+        elif divides and save == "out":
             def backward(self, g, a, out):
                 return (g / derivative(scalar(out) if type(g) is not ndarray else out),)
-        elif divide:
+        elif divides:
             def backward(self, g, a):
                 return (g / derivative(scalar(a) if type(g) is not ndarray else a),)
         elif save == "out":
@@ -560,9 +565,9 @@ exp32, log32, log1p32 = rounded(np.exp), rounded(np.log), rounded(np.log1p)
 
 
 Exp = _unary(exp32, "ExpBackward0", "∂ exp(u)/∂u = exp(u)", lambda y: y, save="out")
-Log = _unary(log32, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x: x, divide=True)
-Log1p = _unary(log1p32, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x: x + 1, divide=True)
-Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 2 * y, save="out", divide=True)
+Log = _unary(log32, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x: x, divides=True)
+Log1p = _unary(log1p32, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x: x + 1, divides=True)
+Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 2 * y, save="out", divides=True)
 Cos = _unary(rounded(np.cos), "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x: -Sin.call(x))
 Sin = _unary(rounded(np.sin), "SinBackward0", "∂ sin(u)/∂u = cos(u)", Cos.call)
 Tan = _unary(rounded(np.tan), "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda y: 1 + y * y, save="out")
@@ -656,7 +661,7 @@ class Abs(Function):
         return np.abs(a)
 
     def backward(self, g, a):
-        return (g * Sign.call(a),)
+        return (g * Sgn.call(a),)
 
 
 class Sign(Function):
@@ -668,6 +673,21 @@ class Sign(Function):
 
     def backward(self, g, a):
         return (no_gradient(g),)  # PyTorch: zeros_like(grad)
+
+
+class Sgn(Function):
+    """sgn(u), which PyTorch's gradients of abs and of norms take (sign(u) for real u). Unlike sign it
+    saves u and its result, so under create_graph a later write into u is refused, as in PyTorch."""
+
+    name = "SgnBackward0"
+    saves = (0, "out")
+    rule = ("∂ sgn(u)/∂u = 0",)
+
+    def forward(self, a):
+        return np.sign(a)
+
+    def backward(self, g, a, out):
+        return (no_gradient(g),)  # PyTorch: zeros_like for real u (+0, never the -0 of g * 0)
 
 
 class Clamp(Function):
@@ -793,8 +813,8 @@ class Where(Function):
     @classmethod
     def call(cls, cond, a, b):
         from gradcli.engine.tensor import Tensor
-        if isinstance(cond, Tensor):
-            cond = cond.array
+        if isinstance(cond, Tensor):  # a copy: backward must not see a later write into the condition
+            cond = cond.array.copy()
         if isinstance(a, Tensor) or isinstance(b, Tensor):
             return cls.apply(a, b, cond=cond)
         return cls.__new__(cls).forward(a, b, cond=cond)

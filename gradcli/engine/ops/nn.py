@@ -23,7 +23,8 @@ from gradcli.engine.ops.cascade import torch_sum
 from gradcli.engine.ops import shape as shape_ops
 from gradcli.engine.ops.vecmath import sleef_expf
 from gradcli.engine.ops.elementwise import (Clamp, Div, Exp, Log, Log1p, Minimum, Mul, Neg, Relu, Sigmoid,
-                                           Tanh, Where, exp32, log1p32, log32, no_gradient, promote, to_dtype)
+                                           SigmoidGrad, Tanh, Where, exp32, log1p32, log32, no_gradient, promote,
+                                           to_dtype)
 from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import (ArgumentError, AutogradError, DTypeError, GradcliWarning, IndexOutOfRange,
                             ShapeError, ValueTypeError)
@@ -225,9 +226,40 @@ class MseLoss(Function):
         return _reduce(d * d, reduction)
 
     def backward(self, g, a, b):
-        norm = 2 / max(self.n, 1) if self.reduction == "mean" else 2
-        ga = (a - b) * norm * g
-        return (ga if self.needs(0) else None, -ga if self.needs(1) else None)
+        # PyTorch's mse_loss_backward, for the target with the operands swapped: an op of its own, which
+        # under create_graph saves the input and the target, so a later write into either is refused
+        r, n = self.reduction, self.n
+        return (MseLossGrad.call(g, a, b, reduction=r, n=n) if self.needs(0) else None,
+                MseLossGrad.call(g, b, a, reduction=r, n=n) if self.needs(1) else None)
+
+
+class MseLossGrad(Function):
+    """MseLoss's backward 2(u − t)·g (÷ n for the mean) as an op: MseLossBackwardBackward0."""
+
+    name = "MseLossBackwardBackward0"
+    saves = (0, 1, 2)
+    broadcasts = True
+    rule = ("∂/∂g = 2(u − t) (÷ n for the mean)", "∂/∂u = 2g (÷ n)", "∂/∂t = −2g (÷ n)")
+
+    def forward(self, g, a, b, reduction, n):
+        self.reduction, self.n = reduction, n
+        self.norm = 2 / max(n, 1) if reduction == "mean" else 2
+        a, b, _ = promote(a, b)
+        return (a - b) * self.norm * g
+
+    def backward(self, gg, g, a, b):
+        r, n, norm = self.reduction, self.n, self.norm
+        wants = self.next_nodes
+        gg_g = ga = gb = None
+        if wants[0] is not None:
+            gg_g = MseLossGrad.call(gg, a, b, reduction=r, n=n)
+            if r != "none":  # g was the loss's 0-dim gradient
+                gg_g = gg_g.sum()
+        if wants[1] is not None or wants[2] is not None:
+            gga = gg * g * norm
+            ga = gga if wants[1] is not None else None
+            gb = -gga if wants[2] is not None else None
+        return gg_g, ga, gb
 
 
 class BinaryCrossEntropy(Function):
@@ -517,7 +549,7 @@ def _constant(t, what, who, shape, dtype):
     if out != tuple(shape):
         raise ShapeError(f"{who}(): {what} of shape {list(a.shape)} does not broadcast to the input's shape "
                          f"{list(shape)}", hint=f"give {what} a shape that broadcasts to {list(shape)}")
-    return a.astype(dtype, copy=False)
+    return a.astype(dtype)  # a copy: backward must not see a later write into the tensor
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -542,9 +574,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def _expand(t, shape):
     if t.array.shape == shape:
         return t
-    if t.requires_grad:
-        return t.expand(*shape)
-    return Tensor(np.broadcast_to(t.array, shape))
+    return t.expand(*shape)  # a view, sharing t's version counter: a later write into t is refused
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -687,7 +717,7 @@ def _smoothed(logp, loss, target, weight, ignore_index, reduction, eps, class_di
     if weight is None:
         smooth = Neg.apply(logp.sum(class_dim))
     else:
-        w = weight.array.astype(logp.array.dtype, copy=False)
+        w = weight.array.astype(logp.array.dtype)  # a copy: backward must not see a later write into weight
         smooth = Neg.apply(_times(logp, _class_shaped(w, logp.array.ndim, class_dim)).sum(class_dim))
     smooth = MaskedFill.apply(smooth, mask=ignore, value=0.0)
     if reduction == "mean":
@@ -748,6 +778,26 @@ class LeakyRelu(Function):
         return (LeakyReluGrad.call(g, a, negative_slope=self.slope),)
 
 
+class LeakyReluInplace(Function):
+    """`leaky_relu(u, inplace=True)`: PyTorch's leaky_relu_ saves its result (u itself after the write),
+    not u before it, so a later write into u is refused; and it refuses a negative slope at backward,
+    where the result no longer tells the sign of u. (Not a subclass of LeakyRelu: an op class's
+    backward is bound when the class is made.)"""
+
+    name = "LeakyReluBackward1"
+    saves = ("out",)
+    rule = LeakyRelu.rule
+
+    forward = LeakyRelu.forward
+
+    def backward(self, g, a, out):
+        if self.slope < 0:
+            raise AutogradError("the gradient of an in-place leaky_relu with a negative slope cannot be "
+                                "computed: its result no longer tells where the input was negative",
+                                hint="call leaky_relu without inplace=True")
+        return (LeakyReluGrad.call(g, out, negative_slope=self.slope),)
+
+
 class LeakyReluGrad(Function):
     """LeakyRelu's backward as an op, with the input as an input (zero derivative), so that under
     create_graph the gradient requires grad as PyTorch's does (see elementwise.ReluGrad)."""
@@ -778,8 +828,33 @@ class Softplus(Function):
         return np.where(z > threshold, a, soft).astype(a.dtype, copy=False)
 
     def backward(self, g, a):
-        z = a * self.beta
-        return (Where.call(z > self.threshold, g, g * Sigmoid.call(z)),)
+        return (SoftplusGrad.call(g, a, beta=self.beta, threshold=self.threshold),)
+
+
+class SoftplusGrad(Function):
+    """Softplus's backward as an op (PyTorch's softplus_backward(g, u)): under create_graph it records
+    SoftplusBackwardBackward0, which saves u, so a later write into u is refused, as in PyTorch."""
+
+    name = "SoftplusBackwardBackward0"
+    grows = False
+    saves = (0, 1)
+    rule = ("∂/∂g = σ(βu) (1 above the threshold)", "∂/∂u = g·β·σ(βu)(1 − σ(βu)) (0 above the threshold)")
+
+    def forward(self, g, a, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+        z = a * beta
+        return Where.call(z > threshold, g, g * Sigmoid.call(z))
+
+    def backward(self, gg, g, a):
+        beta, threshold = self.beta, self.threshold
+        wants = self.next_nodes
+        gg_g = SoftplusGrad.call(gg, a, beta=beta, threshold=threshold) if wants[0] is not None else None
+        ga = None
+        if wants[1] is not None:  # PyTorch's softplus_double_backward
+            arr = a.array if isinstance(a, Tensor) else np.asarray(a)
+            below = ((arr * beta < threshold) * beta).astype(arr.dtype)
+            ga = _times(SigmoidGrad.call(gg * g, Sigmoid.call(a * beta)), below)
+        return gg_g, ga
 
 
 _erf_object = np.frompyfunc(math.erf, 1, 1)
@@ -847,11 +922,10 @@ def tanh(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     input = _float_activation(input, "leaky_relu")
-    out = LeakyRelu.apply(input, negative_slope=negative_slope)
     if inplace:
         input.check_inplace()
-        return input.write_inplace(out)
-    return out
+        return input.write_inplace(LeakyReluInplace.apply(input, negative_slope=negative_slope))
+    return LeakyRelu.apply(input, negative_slope=negative_slope)
 
 
 def softplus(input, beta=1.0, threshold=20.0):

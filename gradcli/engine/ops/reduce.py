@@ -20,7 +20,7 @@ from gradcli.engine import limits
 from gradcli.engine.function import Function
 from gradcli.engine.ops.cascade import torch_sum
 from gradcli.engine.ops import shape as shape_ops
-from gradcli.engine.ops.elementwise import Abs, Add, Maximum, Minimum, Mul, Pow, Sign, ToCopy, Where
+from gradcli.engine.ops.elementwise import Abs, Add, Maximum, Minimum, Mul, Pow, Sgn, ToCopy, Where
 from gradcli.engine.tensor import Tensor, require_tensor
 from gradcli.errors import ArgumentError, DTypeError, IndexOutOfRange, ValueTypeError
 
@@ -109,6 +109,8 @@ def sum_to_tensor(t: Tensor, shape) -> Tensor:
     have = t.array.shape
     if have == shape:
         return t
+    if not shape:
+        return Sum.apply(t)  # to a 0-dim tensor: one full sum, as at::sum_to does
     lead = len(have) - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and have[i + lead] != 1)
     out = SumDim.apply(t, dim=axes, keepdim=True) if axes else t
@@ -459,7 +461,8 @@ def _max_or_min(op, full, per_dim, elementwise, arg):
         idx = np.expand_dims(arg(a, axis=ax), ax)
         values = per_dim.apply(input, dim=ax, keepdim=bool(keepdim), indices=idx)
         indices = idx if keepdim else np.squeeze(idx, axis=ax)
-        return MinMaxResult(values, Tensor(indices.astype(INT64, copy=False)), op)
+        # a copy: the node keeps `idx`, which a write into the returned indices must not change
+        return MinMaxResult(values, Tensor(indices.astype(INT64)), op)
 
     fn.__name__ = op
     return fn
@@ -560,21 +563,21 @@ class VectorNorm(Function):
         if not self.keepdim:
             g, norm = view(g, kept), view(norm, kept)
         if p == 1:
-            return (g * Sign.call(a),)
+            return (g * Sgn.call(a),)
         norm_arr = array_of(norm)
         if p == 2:
             # a / ‖a‖, and 0 where the norm is 0 (there a is 0 too, so a safe denominator suffices)
             return (g * (a / plus(norm, (norm_arr == 0).astype(arr.dtype))),)
         if math.isinf(p):  # PyTorch: sgn(a) * ((grad / k) * mask), k the number of ties
             if isinstance(g, Tensor):
-                return (times(g, _tie_weights(np.abs(arr), norm_arr, axes)) * Sign.call(a),)
+                return (times(g, _tie_weights(np.abs(arr), norm_arr, axes)) * Sgn.call(a),)
             hit, count = _ties(np.abs(arr), norm_arr, axes)
             return (np.sign(arr) * ((g / count) * hit),)
         abs_a = Abs.call(a)
         safe_abs = plus(abs_a, (arr == 0).astype(arr.dtype))  # |a|^(p-1) is finite and sign(a) = 0 there
         if p < 2:
-            scaled = Sign.call(a) * Pow.call(safe_abs, exponent=p - 1)
-        else:  # PyTorch's form for p > 2: a * |a|^(p-2), which rounds differently from sign(a) * |a|^(p-1)
+            scaled = Sgn.call(a) * Pow.call(safe_abs, exponent=p - 1)
+        else:  # PyTorch's form for p > 2: a * |a|^(p-2), which rounds differently from sgn(a) * |a|^(p-1)
             scaled = a * Pow.call(safe_abs, exponent=p - 2)
         if p < 1:
             return (scaled * g * Pow.call(norm, exponent=1 - p),)

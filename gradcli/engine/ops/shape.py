@@ -717,8 +717,9 @@ def _index_entries(idx):
             if kind == "b":
                 out.append(("bool", bool(arr), 0) if arr.ndim == 0 else ("mask", arr, arr.ndim))
             elif kind in "iu":
+                # a tensor's indices are copied: backward must not see a later write into that tensor
                 out.append(("int", int(arr), 1) if arr.ndim == 0 and isinstance(e, Tensor)
-                           else ("adv", arr.astype(np.int64, copy=False), 1))
+                           else ("adv", arr.astype(np.int64, copy=isinstance(e, Tensor)), 1))
             else:
                 raise IndexOutOfRange(f"an index must hold integers or booleans, not {arr.dtype} values",
                                       hint="convert it with .long() or use a boolean mask")
