@@ -7,6 +7,8 @@ again under create_graph), and the rule in symbols for the ledger.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy import ndarray  # not np.ndarray in hot code: numpy's module __getattr__ stops CPython caching it
 
@@ -547,30 +549,42 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None, divide
     return Unary
 
 
-def rounded(ufunc):
-    """A float32 math function computed in float64 and rounded once. PyTorch's CPU kernels (glibc's
-    and SLEEF's 1-ULP functions) return the correctly rounded float32 result nearly always; NumPy's
-    float32 loops are off by one ULP for a third of the values of exp or tanh, which .item() shows."""
+def rounded(ufunc, exact):
+    """A float32 math function computed in float64 and rounded once. PyTorch's CPU kernels (SLEEF's
+    1-ULP functions) nearly always return the correctly rounded float32 result; NumPy's float32 loops
+    are one ULP off it for many values, which .item() shows. Against torch 2.13 on 100,000 values:
+    exp 40 % → 1 %, tanh 32 % → 0.1 %, log 17 % → 8 %. (sin and cos, 13 % and 19 % → 5 %, keep NumPy's
+    loops: rounding an array once costs two more NumPy calls per op, and they chain long.)
+    A 0-dim value goes through `exact`, the math module's function: cheaper than NumPy's call."""
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+    as_scalar = np.float32
 
     def fn(a):
-        if a.dtype == np.float32:
-            with np.errstate(over="ignore", under="ignore"):
-                return ufunc(a.astype(np.float64)).astype(np.float32)
-        return ufunc(a)
+        if a.dtype is f32:
+            if not a.ndim:
+                try:
+                    r = exact(a)
+                except (ValueError, OverflowError):  # log(0), exp(1000.): NumPy's inf or nan below
+                    pass
+                else:
+                    return np.array(r, f32) if type(a) is ndarray else as_scalar(r)
+            return ufunc(a.astype(f64)).astype(f32)
+        return ufunc(a, out=ARRAY_OUT) if type(a) is ndarray and not a.ndim else ufunc(a)
+
     fn.__name__ = ufunc.__name__
     return fn
 
 
-exp32, log32, log1p32 = rounded(np.exp), rounded(np.log), rounded(np.log1p)
+exp32, log32, log1p32 = rounded(np.exp, math.exp), rounded(np.log, math.log), rounded(np.log1p, math.log1p)
 
 
 Exp = _unary(exp32, "ExpBackward0", "∂ exp(u)/∂u = exp(u)", lambda y: y, save="out")
 Log = _unary(log32, "LogBackward0", "∂ ln(u)/∂u = 1/u", lambda x: x, divides=True)
 Log1p = _unary(log1p32, "Log1PBackward0", "∂ ln(1+u)/∂u = 1/(1+u)", lambda x: x + 1, divides=True)
 Sqrt = _unary(np.sqrt, "SqrtBackward0", "∂ √u/∂u = 1/(2√u)", lambda y: 2 * y, save="out", divides=True)
-Cos = _unary(rounded(np.cos), "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x: -Sin.call(x))
-Sin = _unary(rounded(np.sin), "SinBackward0", "∂ sin(u)/∂u = cos(u)", Cos.call)
-Tan = _unary(rounded(np.tan), "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda y: 1 + y * y, save="out")
+Cos = _unary(np.cos, "CosBackward0", "∂ cos(u)/∂u = −sin(u)", lambda x: -Sin.call(x))
+Sin = _unary(np.sin, "SinBackward0", "∂ sin(u)/∂u = cos(u)", Cos.call)
+Tan = _unary(np.tan, "TanBackward0", "∂ tan(u)/∂u = 1 + tan²(u)", lambda y: 1 + y * y, save="out")
 
 
 class TanhGrad(Function):
@@ -609,7 +623,7 @@ class SigmoidGrad(Function):
                 gg * g * (-2 * y + 1) if wants[1] is not None else None)
 
 
-Tanh = _unary(rounded(np.tanh), "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda y: 1 - y * y, save="out",
+Tanh = _unary(rounded(np.tanh, math.tanh), "TanhBackward0", "∂ tanh(u)/∂u = 1 − tanh²(u)", lambda y: 1 - y * y, save="out",
               grad_op=TanhGrad)
 
 
