@@ -549,18 +549,23 @@ def _unary(np_fn, grad_fn_name, rule, derivative, save="x", grad_op=None, divide
     return Unary
 
 
+ROUND_ONCE_MAX = 1 << 16
+
+
 def rounded(ufunc, exact):
     """A float32 math function computed in float64 and rounded once. PyTorch's CPU kernels (SLEEF's
     1-ULP functions) nearly always return the correctly rounded float32 result; NumPy's float32 loops
     are one ULP off it for many values, which .item() shows. Against torch 2.13 on 100,000 values:
     exp 40 % → 1 %, tanh 32 % → 0.1 %, log 17 % → 8 %. (sin and cos, 13 % and 19 % → 5 %, keep NumPy's
     loops: rounding an array once costs two more NumPy calls per op, and they chain long.)
-    A 0-dim value goes through `exact`, the math module's function: cheaper than NumPy's call."""
+    A 0-dim value goes through `exact`, the math module's function: cheaper than NumPy's call.
+    Arrays of more than ROUND_ONCE_MAX elements keep NumPy's float32 loop: rounding doubles the cost
+    of the op there (an MLP layer's tanh), and such tensors print summarised."""
     f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
     as_scalar = np.float32
 
     def fn(a):
-        if a.dtype is f32:
+        if a.dtype is f32 and a.size <= ROUND_ONCE_MAX:
             if not a.ndim:
                 try:
                     r = exact(a)

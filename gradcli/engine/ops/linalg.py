@@ -55,66 +55,24 @@ def _check_mm(a, b, op="mm") -> None:
 
 
 # -- PyTorch's order of float32 products -----------------------------------------------------------
-# A float32 product of k terms rounds differently in another order. PyTorch's CPU build calls MKL,
-# whose kernel (and order) depends on the shapes and layouts; for the small shapes below, measured
-# against torch 2.13, each output is the plain running sum 0 + a0·b0 + a1·b1 + ... (every product
-# and sum rounded to float32, no FMA), which `_ordered` computes. Other shapes use NumPy's product.
-ORDERED_K = 64  # the largest inner size measured
-
-
-def _layout(x: np.ndarray) -> str:
-    """'r' for a row-major matrix, 'c' for a column-major one (a transposed contiguous matrix)."""
-    if x.ndim < 2 or x.strides[-1] == x.itemsize:
-        return "r"
-    return "c" if x.strides[-2] == x.itemsize else "?"
-
-
+# A float32 product of k terms rounds differently in another order. Where PyTorch's own code fixes
+# the order (dot of up to 3 elements, bmm's loop for small sizes), `_ordered` follows it; mm and mv
+# go to MKL in PyTorch, whose order depends on the CPU, shapes and layouts, and here to NumPy's BLAS:
+# the last bit may differ (TORCH_REFERENCE.md: bit-equality of computed results is not generally
+# achievable), and emulating MKL's order as measured on one machine cost the tutorial step a
+# quarter of its time.
 def _ordered(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Σ_p a[..., :, p] · b[..., p, :] as a running float32 sum from 0, in order of p."""
+    """Σ_p a[..., :, p] · b[..., p, :] as a running float32 sum from 0, in order of p. Small products
+    in a few NumPy calls: cumsum adds in order, and adding 0 gives the sum from 0 its sign of zero."""
+    if a.shape[-2] * a.shape[-1] * b.shape[-1] <= 1 << 16:
+        return np.cumsum(a[..., :, :, None] * b[..., None, :, :], axis=-2)[..., -1, :] + a.dtype.type(0)
     out = np.zeros(a.shape[:-1] + b.shape[-1:], a.dtype)
     for p in range(a.shape[-1]):
         out = out + a[..., :, p:p + 1] * b[..., p:p + 1, :]
     return out
 
 
-def _sequential_mm(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether torch.mm(a, b) of these float32 matrices is the running sum (MKL's small kernels)."""
-    m, k = a.shape
-    n = b.shape[1]
-    if a.dtype != np.float32 or k > ORDERED_K:
-        return False
-    if k <= 2:  # one addition at most: no order to choose, but NumPy's BLAS fuses it (an FMA), MKL does not
-        return not (m >= 4 and n > 9)  # (MKL's kernel for those shapes fuses)
-    la, lb = _layout(a), _layout(b)
-    if la == "r" and lb == "r":
-        return m == 1 or n in (2, 3, 4, 8)
-    if la == "c" and lb == "r":  # a.T @ g in backward
-        return n in (1, 2, 3, 4, 8) or (m <= 3 and (n <= 5 or k < 8))
-    if la == "c" and lb == "c":
-        return m >= 2 and n <= 8
-    if la == "r" and lb == "c":  # g @ b.T in backward
-        if m == 1:
-            return k <= (8 if n <= 3 else 3)
-        if m <= 3:
-            return k <= (8 if n == 1 else 5 if n <= 3 else 3)
-        return n <= 9 and k <= (5 if 2 <= n <= 3 else 3)
-    return False
-
-
-def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _ordered(a, b) if _sequential_mm(a, b) else np.matmul(a, b)
-
-
-def _sequential_mv(m: np.ndarray) -> bool:
-    rows, k = m.shape
-    if m.dtype != np.float32 or k > ORDERED_K:
-        return False
-    layout = _layout(m)
-    return k <= 2 or layout == "c" or (layout == "r" and (k <= 4 or (rows <= 3 and k <= 9)))
-
-
-def _mv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return _ordered(m, v[:, None])[:, 0] if _sequential_mv(m) else np.matmul(m, v)
+_mm = _mv = np.matmul
 
 
 def _dot(a: np.ndarray, b: np.ndarray):
