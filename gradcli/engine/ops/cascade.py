@@ -68,6 +68,8 @@ def _row(x: np.ndarray) -> np.ndarray:
     """row_sum along the last axis: four interleaved partial sums (each a multi_row_sum), the tail
     added to the first, then the four added in order."""
     n = x.shape[-1]
+    if n < ILP:  # no partial sums: 0 + x0 + x1 + ..., then + 0 three times, which is _seq's sum
+        return _seq(x)
     lead = x.shape[:-1]
     rows = n // ILP
     if rows:
