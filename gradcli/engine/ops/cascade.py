@@ -134,7 +134,7 @@ def _should_swap(d0, d1, sizes, ins, outs) -> int:
 
 def supported(a: np.ndarray) -> bool:
     return a.dtype.kind == "f" and a.dtype.itemsize >= 4 and 0 < a.size <= GRAIN and \
-        all(s >= 0 and s % a.itemsize == 0 for s in a.strides)
+        (a.flags.c_contiguous or all(s >= 0 and s % a.itemsize == 0 for s in a.strides))
 
 
 def _flat_sum(r: np.ndarray) -> np.ndarray:
