@@ -601,7 +601,7 @@ class TanhGrad(Function):
     rule = ("∂/∂g = 1 − tanh²(u)", "∂/∂tanh(u) = −2·tanh(u)·g")
 
     def forward(self, g, y):
-        if y.dtype == np.float32:  # PyTorch's CPU kernel fuses 1 - y·y (one rounding, an FMA): do the same
+        if y.dtype == np.float32 and y.size <= ROUND_ONCE_MAX:  # PyTorch's kernel fuses 1 - y·y (an FMA)
             return g * (1 - y.astype(np.float64) * y).astype(np.float32)
         return g * (1 - y * y)
 
