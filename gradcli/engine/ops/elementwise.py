@@ -330,6 +330,9 @@ class DivRounding(Function):
         return Div.backward(self, g, a, b)
 
 
+_remainder, _fmod = _integer_division(_torch_remainder, "remainder (%)"), _integer_division(np.fmod, "fmod")
+
+
 class RemainderScalar(Function):
     """`a % c` with a number c."""
 
@@ -351,7 +354,7 @@ class Remainder(Function):
     saves = (0, 1)
     rule = ("∂(a mod b)/∂a = 1", "∂(a mod b)/∂b = −⌊a/b⌋")
 
-    forward = _integer_division(_torch_remainder, "remainder (%)")
+    forward = _remainder
 
     def backward(self, g, a, b):
         return (g if self.needs(0) else None, -g * DivRounding.call(a, b, rounding_mode="floor"))
@@ -390,7 +393,7 @@ class Fmod(Function):
     saves = (0, 1)
     rule = ("∂ fmod(a, b)/∂a = 1", "∂ fmod(a, b)/∂b = −trunc(a/b)")
 
-    forward = _integer_division(np.fmod, "fmod")
+    forward = _fmod
 
     def backward(self, g, a, b):
         return (g if self.needs(0) else None, -g * DivRounding.call(a, b, rounding_mode="trunc"))
@@ -405,9 +408,6 @@ class FmodByConstant(Function):
 
     def backward(self, g, a, b):
         return (g, None)
-
-
-_remainder, _fmod = _integer_division(_torch_remainder, "remainder (%)"), _integer_division(np.fmod, "fmod")
 
 
 class Neg(Function):
